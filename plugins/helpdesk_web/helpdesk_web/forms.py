@@ -1,0 +1,50 @@
+"""Reading and checking the new-ticket form."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyramid_helpdesk.attachments.store import Upload
+
+MAX_SUBJECT = 255
+MAX_DESCRIPTION = 50_000
+
+
+@dataclass
+class TicketForm:
+    """The submitted values, and an error message per field that is wrong."""
+
+    subject: str = ""
+    description: str = ""
+    category: str = ""
+    cc: str = ""
+    uploads: list[Upload] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_post(cls, post, categories) -> "TicketForm":
+        """Parse and validate ``request.POST``."""
+        form = cls(
+            subject=post.get("subject", "").strip(),
+            description=post.get("description", "").strip(),
+            category=post.get("category", "").strip(),
+            cc=post.get("cc", "").strip(),
+        )
+        if not form.subject:
+            form.errors["subject"] = "Please give the ticket a subject."
+        elif len(form.subject) > MAX_SUBJECT:
+            form.errors["subject"] = f"At most {MAX_SUBJECT} characters."
+        if not form.description:
+            form.errors["description"] = "Please describe the problem or request."
+        elif len(form.description) > MAX_DESCRIPTION:
+            form.errors["description"] = f"At most {MAX_DESCRIPTION} characters."
+        if form.category and form.category not in categories:
+            form.errors["category"] = "Please choose a category from the list."
+        for item in post.getall("attachment"):
+            if getattr(item, "filename", None):
+                form.uploads.append(Upload(item.filename, item.type or "", item.file))
+        return form
+
+    @property
+    def cc_addresses(self) -> list[str]:
+        """The CC field split on commas, semicolons and white space."""
+        return [a for a in self.cc.replace(";", ",").replace(" ", ",").split(",") if a]

@@ -1,0 +1,60 @@
+"""Attachment content on disk, addressed by its SHA-256 (stored once per content)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..errors import AttachmentTooLarge
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file given to a service: name, type and an open binary stream."""
+
+    filename: str
+    content_type: str
+    stream: BinaryIO
+
+
+class AttachmentStore:
+    """Files under ``root/ab/cd/<sha256>``; writes are atomic, content is never changed."""
+
+    def __init__(self, root: str, max_size: int):
+        self.root = root
+        self.max_size = max_size
+
+    def path(self, sha256: str) -> str:
+        """Where the content with this digest lives."""
+        return os.path.join(self.root, sha256[:2], sha256[2:4], sha256)
+
+    def put(self, upload: Upload) -> tuple[str, int]:
+        """Store an upload; return its digest and size, or raise :class:`AttachmentTooLarge`."""
+        os.makedirs(self.root, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := upload.stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_size:
+                        raise AttachmentTooLarge(upload.filename, self.max_size)
+                    digest.update(chunk)
+                    out.write(chunk)
+            sha256 = digest.hexdigest()
+            final = self.path(sha256)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(tmp, final)
+            return sha256, size
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored content for reading."""
+        return open(self.path(sha256), "rb")

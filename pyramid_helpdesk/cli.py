@@ -1,0 +1,289 @@
+"""The ``helpdesk`` command: database, people, groups, demo data, plugins, worker.
+
+Every sub-command loads the ini file given with ``-c/--config`` (default: the
+``HELPDESK_CONFIG`` environment variable, else ``development.ini``), so the
+settings and plugins are validated exactly as the web app validates them.
+Plugins add sub-commands through ``helpdesk_register_commands``. Errors are
+one line on standard error and a non-zero exit.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import click
+
+from .errors import ConfigurationError, DomainError
+
+EX_CONFIG = 78
+
+
+@dataclass
+class CommandEnv:
+    """What a sub-command works with: the app's registry and database transactions."""
+
+    config_uri: str
+    _env: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def env(self) -> dict[str, Any]:
+        """The bootstrapped app (loaded on first use)."""
+        if self._env is None:
+            from pyramid.paster import bootstrap, setup_logging
+
+            try:
+                setup_logging(self.config_uri)
+            except Exception:  # noqa: BLE001 - an ini without logging sections is fine
+                pass
+            try:
+                self._env = bootstrap(self.config_uri)
+            except FileNotFoundError:
+                raise click.ClickException(f"no such configuration file: {self.config_uri}")
+        return self._env
+
+    @property
+    def registry(self):
+        return self.env["registry"]
+
+    @property
+    def settings(self):
+        """The parsed :class:`~pyramid_helpdesk.settings.HelpdeskSettings`."""
+        return self.registry.helpdesk_settings
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A database session committed when the block ends without error."""
+        import transaction as zope_transaction
+
+        from .db import get_tm_session
+
+        manager = zope_transaction.TransactionManager(explicit=True)
+        with manager:
+            yield get_tm_session(self.registry["dbsession_factory"], manager)
+
+    def tickets(self, dbsession):
+        """A :class:`~pyramid_helpdesk.tickets.services.TicketService` on ``dbsession``."""
+        from .tickets.services import TicketService
+
+        return TicketService(dbsession, self.settings, self.registry.helpdesk_plugins)
+
+    def close(self) -> None:
+        if self._env is not None:
+            self._env["closer"]()
+
+
+def command_env(ctx: click.Context) -> CommandEnv:
+    """The context's :class:`CommandEnv`, created from ``--config`` on first use."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = CommandEnv(root.params.get("config_uri") or "development.ini")
+        root.call_on_close(root.obj.close)
+    return root.obj
+
+
+class HelpdeskGroup(click.Group):
+    """The root command; plugin sub-commands are looked up once the ini is known."""
+
+    def _plugin_commands(self, ctx) -> dict[str, click.Command]:
+        hook = command_env(ctx).registry.helpdesk_plugins.hook
+        return {command.name: command
+                for result in hook.helpdesk_register_commands() for command in result or ()}
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
+
+    def list_commands(self, ctx):
+        names = set(super().list_commands(ctx))
+        with contextlib.suppress(Exception, SystemExit):
+            names |= set(self._plugin_commands(ctx))
+        return sorted(names)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (DomainError, ConfigurationError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                raise click.ClickException(
+                    f"database unreachable: {str(exc.orig).strip().splitlines()[0]}"
+                ) from None
+            raise
+
+
+@click.group(cls=HelpdeskGroup)
+@click.option("-c", "--config", "config_uri", envvar="HELPDESK_CONFIG",
+              default="development.ini", show_default=True,
+              help="The ini file (env HELPDESK_CONFIG).")
+@click.pass_context
+def main(ctx, config_uri):
+    """Manage a pyramid_helpdesk installation."""
+    command_env(ctx)
+
+
+# -- db -------------------------------------------------------------------------
+
+
+@main.group()
+def db():
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_obj
+def db_upgrade(env: CommandEnv, revision):
+    """Upgrade the database schema to REVISION (default: the newest)."""
+    from alembic import command
+
+    from .migrations import alembic_config
+
+    with env.registry["dbengine"].begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(env: CommandEnv):
+    """Print the database's schema revision."""
+    from .migrations import current_revision
+
+    with env.registry["dbengine"].connect() as connection:
+        click.echo(current_revision(connection) or "empty (run: helpdesk db upgrade)")
+
+
+# -- people and groups ------------------------------------------------------------
+
+
+@main.group()
+def user():
+    """People."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Full name.")
+@click.option("--role", type=click.Choice(["requester", "agent", "coordinator", "admin"]),
+              default="requester", show_default=True)
+@click.option("--password", help="Password (else asked for; '-' reads it from stdin).")
+@click.option("--no-password", is_flag=True, help="No local password (directory login).")
+@click.pass_obj
+def user_add(env: CommandEnv, email, name, role, password, no_password):
+    """Add a person who can log in."""
+    from .people.models import Role
+    from .people.services import create_person
+
+    if no_password:
+        password = None
+    elif password == "-":
+        password = sys.stdin.readline().rstrip("\n")
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password is not None and len(password) < 4:
+        raise click.ClickException("the password is too short (4 characters at least)")
+    with env.transaction() as dbsession:
+        person = create_person(dbsession, email, name=name, role=Role(role), password=password,
+                               password_profile=env.settings.password_argon2_profile,
+                               profile_completed=bool(name))
+        click.echo(f"added {person.email} ({role})")
+
+
+@main.group()
+def group():
+    """Service groups."""
+
+
+@group.command("add")
+@click.argument("name")
+@click.option("--description", default="")
+@click.option("--email", default=None, help="The group's own address, if it has one.")
+@click.option("--first-line", is_flag=True, help="This group receives undispatched tickets.")
+@click.option("--member", "members", multiple=True, help="A staff member's e-mail (repeat).")
+@click.pass_obj
+def group_add(env: CommandEnv, name, description, email, first_line, members):
+    """Add a service group with its members."""
+    from .groups.services import add_member, create_group
+    from .people.services import find_by_email
+
+    with env.transaction() as dbsession:
+        created = create_group(dbsession, name, description=description, email=email,
+                               first_line=first_line)
+        for address in members:
+            person = find_by_email(dbsession, address)
+            if person is None:
+                raise click.ClickException(f"no person with address {address}")
+            add_member(dbsession, created, person)
+        click.echo(f"added group {created.name} with {len(members)} member(s)")
+
+
+# -- demo, plugins, worker -------------------------------------------------------------
+
+
+@main.command()
+@click.pass_obj
+def demo(env: CommandEnv):
+    """Load fictional demo people, groups and tickets (safe to run again)."""
+    from .demo import DEMO_PASSWORD, load_demo
+
+    with env.transaction() as dbsession:
+        created = load_demo(dbsession, env.tickets(dbsession), env.settings)
+    click.echo(f"demo data: {created} new record(s); every demo login uses password "
+               f"'{DEMO_PASSWORD}'")
+
+
+@main.command()
+@click.pass_obj
+def plugins(env: CommandEnv):
+    """List the loaded plugins, their versions and the hooks they implement."""
+    from .plugin.manager import plugin_version
+
+    manager = env.registry.helpdesk_plugins.manager
+    for name, plugin in manager.list_name_plugin():
+        hooks = sorted(impl.name for impl in manager.get_hookcallers(plugin) or ())
+        click.echo(f"{name}  {plugin_version(plugin)}")
+        for hook in hooks:
+            click.echo(f"    {hook}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.pass_obj
+def worker(env: CommandEnv, once):
+    """Deliver queued notifications through the active notifiers."""
+    from .notifications.delivery import DeliveryReport, deliver_due
+
+    settings = env.settings
+    notifiers = env.registry.helpdesk_plugins.notifiers
+    log = logging.getLogger("pyramid_helpdesk.worker")
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    total = DeliveryReport()
+    while not stopping:
+        with env.transaction() as dbsession:
+            report = deliver_due(dbsession, notifiers, batch_size=settings.worker_batch_size,
+                                 max_attempts=settings.worker_max_attempts,
+                                 backoff=settings.worker_backoff)
+        total.sent += report.sent
+        total.retried += report.retried
+        total.failed += report.failed
+        if report.handled:
+            log.info("delivered %s, retrying %s, failed %s",
+                     report.sent, report.retried, report.failed)
+            continue
+        if once:
+            break
+        time.sleep(settings.worker_poll_interval.total_seconds())
+    click.echo(f"sent {total.sent}, to retry {total.retried}, failed {total.failed}")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    main(prog_name="helpdesk")

@@ -1,0 +1,48 @@
+"""Assembly: ``configure(settings)`` builds the Configurator, in a fixed order."""
+from __future__ import annotations
+
+import os
+
+from pyramid.config import Configurator
+
+from .settings import parse_settings
+
+# Defaults for Pyramid's own settings; the ini file may override them.
+PYRAMID_DEFAULTS = {
+    "pyramid.reload_templates": "false",
+    "pyramid.default_locale_name": "en",
+    "tm.manager_hook": "pyramid_tm.explicit_manager",
+    "retry.attempts": "3",
+}
+
+
+def configure(settings: dict, here: str | None = None) -> Configurator:
+    """Return the Configurator of a helpdesk app; read top to bottom, it is the app."""
+    settings = {**PYRAMID_DEFAULTS, **settings}
+    settings.setdefault("here", here or os.getcwd())
+    config = Configurator(settings=settings)
+
+    # 1. Settings: every helpdesk.* key parsed and validated once.
+    config.registry.helpdesk_settings = parse_settings(settings)
+    config.add_request_method(lambda r: r.registry.helpdesk_settings,
+                              "helpdesk_settings", reify=True)
+
+    # 2. Plumbing: database session per request, templates, sessions and security.
+    config.include(".db")
+    config.include("pyramid_chameleon")
+    config.include(".security")
+
+    # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
+    config.include(".plugin.manager")
+
+    # 4. Features: each adds its routes, views and request methods.
+    config.include(".tickets")
+    config.include(".auth")
+    config.include(".health")
+    config.include(".home")
+    config.include(".errorviews")
+
+    # 5. Static files.
+    config.add_static_view("static", "pyramid_helpdesk:static", cache_max_age=3600)
+    config.commit()
+    return config

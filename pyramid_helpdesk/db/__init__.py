@@ -1,0 +1,97 @@
+"""The database: engine, session factory and ``request.dbsession``.
+
+One request-scoped session, joined to the request's transaction manager
+(pyramid_tm) through zope.sqlalchemy; nothing in the helpdesk commits by hand.
+"""
+import sqlalchemy
+import zope.sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..settings import SettingsError, resolve_env
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_engine(settings, prefix="sqlalchemy."):
+    """Create the engine named by ``sqlalchemy.url``; SQLite gets WAL and foreign keys."""
+    engine = sqlalchemy.engine_from_config(settings, prefix)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine):
+    """WAL, foreign keys, a busy timeout, and explicit BEGIN so savepoints work.
+
+    Writers begin with ``BEGIN IMMEDIATE`` (execution option ``sqlite_begin``)
+    so that two concurrent writers wait for each other instead of failing on
+    a stale read snapshot.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def writer_engine(engine):
+    """The same engine, whose transactions take the write lock at once on SQLite."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def get_session_factory(engine):
+    """A session factory bound to ``engine``."""
+    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None, **kwargs):
+    """A session joined to ``transaction_manager``: committed or aborted with it."""
+    dbsession = session_factory(**kwargs)
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    if request is not None:
+        dbsession.info["request"] = request
+    return dbsession
+
+
+def _dbsession(request):
+    """``request.dbsession``: the test harness may hand one in through the environ."""
+    dbsession = request.environ.get("app.dbsession")
+    if dbsession is None:
+        registry = request.registry
+        kwargs = {}
+        if request.method in UNSAFE_METHODS:
+            kwargs["bind"] = registry["dbsession_writer_bind"]
+        dbsession = get_tm_session(registry["dbsession_factory"], request.tm, request, **kwargs)
+    return dbsession
+
+
+def includeme(config):
+    """Set up pyramid_tm, pyramid_retry and ``request.dbsession``."""
+    settings = config.get_settings()
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", 3)
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    if "sqlalchemy.url" not in settings:
+        raise SettingsError("sqlalchemy.url", "a database URL")
+    settings["sqlalchemy.url"] = resolve_env("sqlalchemy.url", settings["sqlalchemy.url"])
+    engine = config.registry.get("dbengine") or get_engine(settings)
+    config.registry["dbengine"] = engine
+    config.registry["dbsession_factory"] = get_session_factory(engine)
+    config.registry["dbsession_writer_bind"] = writer_engine(engine)
+    config.add_request_method(_dbsession, "dbsession", reify=True)

@@ -1,0 +1,48 @@
+"""Error pages: 404, 403 (or a login redirect), and domain errors as 409/400."""
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from .errors import DomainError, StaleTicket, TransitionNotAllowed
+from .tickets.resources import TicketResource
+
+ERROR_TEMPLATE = "pyramid_helpdesk:templates/errors/error.pt"
+
+
+@notfound_view_config(renderer=ERROR_TEMPLATE)
+def not_found(request):
+    """Nothing here."""
+    request.response.status = 404
+    return {"title": "Not found", "detail": "There is nothing at this address."}
+
+
+@forbidden_view_config(renderer=ERROR_TEMPLATE)
+def forbidden(exc, request):
+    """Anonymous: go log in. A ticket one may not see: 404, as if it did not exist."""
+    if request.identity is None and request.method == "GET":
+        return HTTPSeeOther(request.route_path("auth.login", _query={"next": request.path_qs}))
+    if isinstance(request.context, TicketResource) and request.method == "GET":
+        return not_found(request)
+    request.response.status = 403
+    return {"title": "Forbidden", "detail": "You may not do this."}
+
+
+@exception_view_config(BadCSRFToken, renderer=ERROR_TEMPLATE)
+@exception_view_config(BadCSRFOrigin, renderer=ERROR_TEMPLATE)
+def bad_csrf(exc, request):
+    """A state change without a valid CSRF token: refused, nothing changed."""
+    request.response.status = 400
+    return {"title": "Form expired",
+            "detail": "The form expired or came from another site; reload the page and try again."}
+
+
+@exception_view_config(DomainError, renderer=ERROR_TEMPLATE)
+def domain_error(exc, request):
+    """A refused operation: 409 for a conflict with the current state, else 400."""
+    request.response.status = 409 if isinstance(exc, (StaleTicket, TransitionNotAllowed)) else 400
+    return {"title": "Not done", "detail": str(exc)}
+
+
+def includeme(config):
+    """Register the error views."""
+    config.scan(__name__)

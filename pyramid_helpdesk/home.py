@@ -1,0 +1,33 @@
+"""The home page: a welcome, or the person's own recent tickets."""
+from pyramid.view import view_config
+from sqlalchemy import or_, select
+
+from .tickets.models import Ticket, TicketCC
+
+RECENT = 20
+
+
+def recent_tickets(request, person):
+    """The person's latest tickets, as requester or CC (newest first, bounded)."""
+    cc_ids = select(TicketCC.ticket_id).where(TicketCC.email == person.email.lower())
+    query = (
+        select(Ticket)
+        .where(or_(Ticket.requester_id == person.id, Ticket.id.in_(cc_ids)))
+        .order_by(Ticket.id.desc())
+        .limit(RECENT)
+    )
+    return request.dbsession.scalars(query).all()
+
+
+@view_config(route_name="home", renderer="pyramid_helpdesk:templates/home.pt",
+             permission="public")
+def home(request):
+    """Welcome anonymous visitors; show a signed-in person their tickets."""
+    person = request.identity
+    return {"tickets": recent_tickets(request, person) if person else []}
+
+
+def includeme(config):
+    """Add the ``home`` route."""
+    config.add_route("home", "/")
+    config.scan(__name__)

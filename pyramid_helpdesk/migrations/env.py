@@ -1,0 +1,42 @@
+"""Alembic environment: runs on the connection the caller hands in.
+
+``helpdesk db upgrade`` passes its connection; plain ``alembic -c FILE.ini``
+builds the engine from the ``sqlalchemy.url`` of that file's app section.
+"""
+from alembic import context
+
+from pyramid_helpdesk.models import Base
+
+config = context.config
+
+
+def _configure_and_run(connection):
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online():
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure_and_run(connection)
+        return
+    from pyramid.paster import get_appsettings
+
+    from pyramid_helpdesk.db import get_engine
+    from pyramid_helpdesk.settings import resolve_env
+
+    settings = dict(get_appsettings(config.config_file_name))
+    settings["sqlalchemy.url"] = resolve_env("sqlalchemy.url", settings["sqlalchemy.url"])
+    with get_engine(settings).begin() as connection:
+        _configure_and_run(connection)
+
+
+if context.is_offline_mode():
+    raise SystemExit("helpdesk: offline (SQL script) migrations are not supported")
+run_online()

@@ -1,0 +1,23 @@
+"""Import every model so that ``Base.metadata`` is complete (alembic, tests)."""
+from .attachments.models import Attachment
+from .db.meta import Base
+from .groups.models import GroupMembership, ServiceGroup
+from .notifications.models import DeliveryStatus, Notification
+from .people.models import Person, Role
+from .tickets.models import (
+    EventKind,
+    ExternalAuthorization,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketCC,
+    TicketEvent,
+    TicketStatus,
+)
+
+__all__ = [
+    "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization",
+    "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority",
+    "Role", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
+]

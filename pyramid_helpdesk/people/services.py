@@ -1,0 +1,54 @@
+"""Finding and creating people."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidOperation
+from .models import Person, Role
+from .passwords import hash_password
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(address: str) -> str:
+    """An address stripped and lower-cased, or :class:`InvalidOperation` if malformed."""
+    value = address.strip().lower()
+    if not _EMAIL.match(value) or len(value) > 254:
+        raise InvalidOperation(f"not an e-mail address: {address!r}")
+    return value
+
+
+def find_by_email(dbsession: Session, address: str) -> Person | None:
+    """The person with this address (case-insensitive), if any."""
+    value = address.strip().lower()
+    return dbsession.scalars(select(Person).where(Person.email == value)).first()
+
+
+def create_person(
+    dbsession: Session,
+    email: str,
+    *,
+    name: str = "",
+    role: Role = Role.requester,
+    password: str | None = None,
+    password_profile: str = "RFC_9106_LOW_MEMORY",
+    **profile: str,
+) -> Person:
+    """Add a person; an address already in use raises :class:`InvalidOperation`."""
+    address = normalize_email(email)
+    if find_by_email(dbsession, address) is not None:
+        raise InvalidOperation(f"{address} already has an account")
+    person = Person(email=address, name=name.strip(), role=role, **profile)
+    if password is not None:
+        person.password_hash = hash_password(password, password_profile)
+    dbsession.add(person)
+    dbsession.flush()
+    return person
+
+
+def find_or_create_requester(dbsession: Session, email: str, name: str = "") -> Person:
+    """The person with this address, created as a requester when unknown."""
+    return find_by_email(dbsession, email) or create_person(dbsession, email, name=name)

@@ -1,0 +1,204 @@
+"""The hooks of pyramid_helpdesk: the public contract for plugin authors.
+
+A plugin is a module (or any object) whose functions are marked with
+``@pyramid_helpdesk.hookimpl`` and named after the hooks below. Activate it by
+listing its entry-point name (group ``pyramid_helpdesk.plugins``) or its dotted
+module path in ``helpdesk.plugins``. Pages, routes, templates and settings of a
+plugin come through its Pyramid ``includeme(config)``, called at start-up.
+
+Hooks are always called with keyword arguments: an implementation may accept
+only the arguments it needs, and new arguments never break old plugins.
+
+Three shapes:
+
+* **registration hooks** (``helpdesk_register_*``) are called once at start-up
+  and return a list that the core merges;
+* **question hooks** are ``firstresult``: the first implementation that returns
+  something other than ``None`` answers;
+* **event hooks** (past tense) are called inside the transaction of the change,
+  after its :class:`~pyramid_helpdesk.tickets.models.TicketEvent` is written,
+  and return nothing. They may add rows through ``helpdesk.dbsession``
+  (notifications through ``helpdesk.outbox``) but must not commit, and must do
+  nothing outside the database: side effects belong in a notifier, which runs
+  after commit. An exception raised by an event hook aborts the whole change.
+
+Every event hook receives ``helpdesk``, a
+:class:`~pyramid_helpdesk.plugin.context.HookContext` with ``dbsession``,
+``settings`` (:class:`~pyramid_helpdesk.settings.HelpdeskSettings`),
+``outbox`` (:class:`~pyramid_helpdesk.notifications.services.Outbox`) and
+``now`` (the time of the change, UTC).
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("helpdesk")
+
+
+# -- registration hooks -------------------------------------------------------
+
+
+@hookspec
+def helpdesk_register_channels():
+    """Return the intake channels this plugin provides.
+
+    Called once at start-up. Return a list of
+    :class:`~pyramid_helpdesk.plugin.registry.Channel` (``name``, ``title``).
+    A ticket's ``channel`` must be one of the registered names; the core
+    registers ``staff`` (created by staff on a requester's behalf).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_register_notifiers(settings):
+    """Return the notifier backends this plugin provides.
+
+    Called once at start-up with ``settings``, the parsed
+    :class:`~pyramid_helpdesk.settings.HelpdeskSettings` (the raw ini values
+    are in ``settings.raw``; validate your own keys with
+    :func:`pyramid_helpdesk.settings.read_setting`). Return a list of objects
+    with a ``name`` attribute and a ``deliver(message)`` method (see
+    :class:`~pyramid_helpdesk.notifications.delivery.Notifier`). Only the
+    notifiers named in ``helpdesk.notifiers`` are used. ``deliver`` runs in
+    ``helpdesk worker``, after the change was committed, and raises to ask
+    for a retry. The core registers ``log`` and ``mailfile``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_register_routing_strategies(settings):
+    """Return the routing strategies this plugin provides.
+
+    Called once at start-up with the parsed settings. Return a list of
+    objects with a ``name`` attribute and a method
+    ``route(ticket, proposal, helpdesk)`` returning a
+    :class:`~pyramid_helpdesk.routing.RoutingDecision` or ``None`` to pass
+    (see :class:`~pyramid_helpdesk.routing.RoutingStrategy`). The strategies
+    named in ``helpdesk.routing`` are consulted in that order for each new
+    ticket, inside the transaction that creates it; ``proposal`` is the
+    decision so far (a group chosen by an earlier strategy) or ``None``.
+    Routing stops at the first decision that names a person. When no
+    strategy decides, the ticket stays ``new`` in the first-line queue.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_register_commands():
+    """Return sub-commands to add to the ``helpdesk`` command.
+
+    Called when the ``helpdesk`` command starts, after the ini file was
+    loaded. Return a list of :class:`click.Command`; inside one,
+    ``click.get_current_context().obj`` is the
+    :class:`~pyramid_helpdesk.cli.CommandEnv` (the app's registry and a
+    ``transaction()`` helper yielding a database session).
+
+    .. versionadded:: 0.1
+    """
+
+
+# -- question hooks ------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def helpdesk_authenticate(login, password, helpdesk):
+    """Check a login and password; return the matching person, or ``None``.
+
+    Called by the login page inside the login request's transaction.
+    ``login`` is what the user typed (normally an e-mail address),
+    ``password`` the password. Return the
+    :class:`~pyramid_helpdesk.people.models.Person` (creating or updating it
+    through ``helpdesk.dbsession`` if the backend is a directory), or ``None``
+    to let the next backend try. The core's local-account backend runs last.
+
+    .. versionadded:: 0.1
+    """
+
+
+# -- event hooks ---------------------------------------------------------------
+
+
+@hookspec
+def helpdesk_ticket_created(ticket, event, helpdesk):
+    """A ticket was created.
+
+    Called inside the creating transaction, after the ticket row, its first
+    message and its ``created`` event were flushed, and before routing.
+    ``ticket`` is the :class:`~pyramid_helpdesk.tickets.models.Ticket` (its
+    ``number`` is set), ``event`` its ``created``
+    :class:`~pyramid_helpdesk.tickets.models.TicketEvent` (``actor`` is the
+    staff member who logged it, or ``None`` when the requester did).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_ticket_assigned(ticket, event, helpdesk):
+    """A ticket got a new holder: dispatched, taken, or routed automatically.
+
+    Called inside the transaction after the holder changed. ``event.kind`` is
+    ``dispatched`` or ``taken``; ``event.from_group_id``/``from_person_id``
+    and ``to_group_id``/``to_person_id`` give the previous and the new
+    holder; ``event.actor_id`` is ``None`` when a routing strategy decided,
+    whose reason is in ``event.detail["reason"]``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_ticket_forwarded(ticket, event, helpdesk):
+    """A staff member forwarded a ticket to a person, a group or an outside address.
+
+    Called inside the transaction. For a person or group the holder changed
+    as for :func:`helpdesk_ticket_assigned`; for an outside address,
+    ``event.to_address`` is set, the holder is unchanged, and an
+    :class:`~pyramid_helpdesk.tickets.models.ExternalAuthorization` now lets
+    that address read and reply to this ticket.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_message_added(ticket, message, event, helpdesk):
+    """A reply or an internal note was added to a ticket.
+
+    Called inside the transaction. ``message`` is the
+    :class:`~pyramid_helpdesk.tickets.models.Message` (``kind`` is
+    ``public`` or ``internal``; ``author`` is a person, or ``None`` with
+    ``author_address`` set for an outside address). ``event.kind`` is
+    ``replied`` or ``noted``. When the reply also changed the status (a
+    requester replying to a resolved ticket reopens it),
+    :func:`helpdesk_ticket_status_changed` is called as well, after this hook.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_ticket_status_changed(ticket, event, helpdesk):
+    """A ticket's status changed.
+
+    Called inside the transaction for every change of status, whatever the
+    operation (dispatch, pending, resolve, close, reopen, a reply that
+    reopens). ``event.from_status`` and ``event.to_status`` give the change;
+    ``event.kind`` names the operation.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_ticket_nudged(ticket, event, helpdesk):
+    """Someone (normally first line) urged a ticket's holder to act.
+
+    Called inside the transaction; ``ticket.nudge_count`` already counts this
+    nudge, ``event.detail.get("message")`` is the optional text.
+
+    .. versionadded:: 0.1
+    """

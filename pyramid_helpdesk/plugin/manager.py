@@ -1,0 +1,99 @@
+"""Loading plugins: the core defaults, then those ``helpdesk.plugins`` names.
+
+A name is looked up first in the ``pyramid_helpdesk.plugins`` entry-point
+group, then imported as a dotted module path. Anything wrong (unknown name,
+import error, a hook implementation matching no hook) stops start-up with one
+line naming the plugin.
+"""
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+
+from ..errors import ConfigurationError
+from . import hookspecs
+from .registry import PluginRegistry
+
+ENTRY_POINT_GROUP = "pyramid_helpdesk.plugins"
+
+# The core's own behaviour, registered through the same hooks third parties use.
+DEFAULT_PLUGINS = (
+    "pyramid_helpdesk.tickets.channels",
+    "pyramid_helpdesk.auth.local",
+    "pyramid_helpdesk.notifications.backends",
+    "pyramid_helpdesk.notifications.composer",
+)
+
+
+class PluginLoadError(ConfigurationError):
+    """A plugin named in ``helpdesk.plugins`` could not be loaded."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        super().__init__(f"plugin {name!r}: {reason}")
+
+
+def load_plugin(name: str) -> Any:
+    """The plugin object for ``name``: an entry point, else a dotted module path."""
+    found = entry_points(group=ENTRY_POINT_GROUP, name=name)
+    try:
+        if found:
+            return next(iter(found)).load()
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if not found and exc.name and name.startswith(exc.name):
+            raise PluginLoadError(
+                name, f"no entry point of that name in {ENTRY_POINT_GROUP} and no module to import"
+            ) from None
+        raise PluginLoadError(name, f"fails to import: {exc}") from None
+    except Exception as exc:  # a plugin may raise anything while importing
+        raise PluginLoadError(name, f"fails to import: {type(exc).__name__}: {exc}") from None
+
+
+def plugin_version(plugin: Any) -> str:
+    """The version of the distribution that ships ``plugin``, or ``-``."""
+    from importlib.metadata import packages_distributions, version
+
+    top = getattr(plugin, "__name__", type(plugin).__module__).split(".")[0]
+    for dist in packages_distributions().get(top, ()):
+        return version(dist)
+    return "-"
+
+
+def create_plugin_manager() -> pluggy.PluginManager:
+    """An empty plugin manager that knows the helpdesk hooks."""
+    manager = pluggy.PluginManager("helpdesk")
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def register(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    """Register one plugin, turning pluggy's validation error into one line."""
+    try:
+        manager.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginLoadError(name, str(exc).splitlines()[0]) from None
+    except ValueError as exc:  # registered twice
+        raise PluginLoadError(name, str(exc)) from None
+
+
+def includeme(config):
+    """Build the app's plugin manager, include plugins, collect registrations."""
+    settings = config.registry.helpdesk_settings
+    manager = create_plugin_manager()
+    for module_name in DEFAULT_PLUGINS:
+        register(manager, importlib.import_module(module_name), module_name)
+    for name in settings.plugins:
+        plugin = load_plugin(name)
+        register(manager, plugin, name)
+        if hasattr(plugin, "includeme"):
+            config.include(plugin)
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        plugin_name = manager.get_name(exc.plugin) if exc.plugin else "?"
+        raise PluginLoadError(plugin_name, str(exc).splitlines()[0]) from None
+    config.registry.helpdesk_plugins = PluginRegistry.collect(manager, settings)

@@ -1,0 +1,231 @@
+"""Every ``helpdesk.*`` setting: its default, its parser and its validation.
+
+Settings are parsed once, at start-up, into a frozen :class:`HelpdeskSettings`
+kept on the registry (``registry.helpdesk_settings``). A wrong value raises
+:class:`SettingsError`, whose message is one line naming the key and what was
+expected. Any value written as ``env:NAME`` is read from the environment
+variable ``NAME`` (production.ini uses this for the database URL and secrets).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable, Mapping
+
+from .errors import ConfigurationError
+
+
+class SettingsError(ConfigurationError):
+    """A setting has a value the helpdesk cannot use."""
+
+    def __init__(self, key: str, expected: str, value: Any = None):
+        self.key = key
+        self.expected = expected
+        shown = "" if value is None else f", got {str(value)!r}"
+        super().__init__(f"setting {key}: expected {expected}{shown}")
+
+
+# -- parsers: each takes the raw string and returns the value or raises ValueError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|k|mb|m|gb|g)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2,
+               "g": 1024**3, "gb": 1024**3}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_words(raw: str) -> tuple[str, ...]:
+    """A list of words separated by white space or commas."""
+    return tuple(w for w in re.split(r"[\s,]+", raw.strip()) if w)
+
+
+def parse_bool(raw: str) -> bool:
+    """``true/false``, ``yes/no``, ``on/off``, ``1/0``."""
+    value = raw.strip().lower()
+    if value in {"true", "yes", "on", "1"}:
+        return True
+    if value in {"false", "no", "off", "0"}:
+        return False
+    raise ValueError(raw)
+
+
+def parse_duration(raw: str) -> timedelta:
+    """``90``, ``90s``, ``5m``, ``2h``, ``1d``, ``250ms``."""
+    match = _DURATION.match(raw)
+    if not match:
+        raise ValueError(raw)
+    return timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[match.group(2)])
+
+
+def parse_size(raw: str) -> int:
+    """A byte count: ``512``, ``64KB``, ``20MB``, ``1GB``."""
+    match = _SIZE.match(raw)
+    if not match:
+        raise ValueError(raw)
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(match.group(1)) * _SIZE_UNITS[unit]
+
+
+def parse_positive_int(raw: str) -> int:
+    """A whole number greater than zero."""
+    value = int(raw.strip())
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def parse_email(raw: str) -> str:
+    """One e-mail address."""
+    value = raw.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(raw)
+    return value
+
+
+def parse_secret(raw: str) -> str:
+    """A secret of at least 32 characters."""
+    value = raw.strip()
+    if len(value) < 32:
+        raise ValueError("(hidden)")
+    return value
+
+
+def parse_url(raw: str) -> str:
+    """An absolute http(s) URL, kept without its trailing slash."""
+    value = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(raw)
+    return value
+
+
+def parse_ticket_number_format(raw: str) -> str:
+    """A format string with ``{id}`` (and optionally ``{year}``), e.g. ``HD-{id:06d}``."""
+    value = raw.strip()
+    if "{id" not in value:
+        raise ValueError(raw)
+    value.format(id=1, year=2026)  # raises on a broken format
+    return value
+
+
+def parse_argon2_profile(raw: str) -> str:
+    """The name of an ``argon2.profiles`` cost profile."""
+    from argon2 import profiles
+
+    value = raw.strip().upper()
+    if not hasattr(profiles, value):
+        raise ValueError(raw)
+    return value
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one setting is read: its default, its parser and the expectation shown on error."""
+
+    key: str
+    default: str
+    parse: Callable[[str], Any]
+    expected: str
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("helpdesk.site_name", "Helpdesk", str.strip, "a name"),
+    Spec("helpdesk.base_url", "http://localhost:6543", parse_url,
+         "an absolute http(s) URL"),
+    Spec("helpdesk.plugins", "", parse_words, "plugin names"),
+    Spec("helpdesk.routing", "", parse_words, "routing strategy names"),
+    Spec("helpdesk.notifiers", "log", parse_words, "notifier names"),
+    Spec("helpdesk.ticket_number_format", "HD-{id:06d}", parse_ticket_number_format,
+         "a format with {id}, e.g. HD-{id:06d}"),
+    Spec("helpdesk.categories", "general network computing accounts software hardware",
+         parse_words, "category names"),
+    Spec("helpdesk.session.secret", "", parse_secret, "a secret of at least 32 characters"),
+    Spec("helpdesk.session.secure", "false", parse_bool, "true or false"),
+    Spec("helpdesk.session.max_age", "12h", parse_duration, "a duration such as 12h"),
+    Spec("helpdesk.password.argon2_profile", "RFC_9106_LOW_MEMORY", parse_argon2_profile,
+         "an argon2.profiles name such as RFC_9106_LOW_MEMORY"),
+    Spec("helpdesk.attachments.dir", "var/attachments", str.strip, "a directory"),
+    Spec("helpdesk.attachments.max_size", "20MB", parse_size, "a size such as 20MB"),
+    Spec("helpdesk.mail.sender", "helpdesk@example.org", parse_email, "an e-mail address"),
+    Spec("helpdesk.mail.dir", "var/mail", str.strip, "a directory"),
+    Spec("helpdesk.worker.batch_size", "50", parse_positive_int, "a whole number > 0"),
+    Spec("helpdesk.worker.max_attempts", "8", parse_positive_int, "a whole number > 0"),
+    Spec("helpdesk.worker.backoff", "30s", parse_duration, "a duration such as 30s"),
+    Spec("helpdesk.worker.poll_interval", "2s", parse_duration, "a duration such as 2s"),
+)
+
+
+@dataclass(frozen=True)
+class HelpdeskSettings:
+    """The parsed ``helpdesk.*`` settings; read these, never the raw dict."""
+
+    site_name: str
+    base_url: str
+    plugins: tuple[str, ...]
+    routing: tuple[str, ...]
+    notifiers: tuple[str, ...]
+    ticket_number_format: str
+    categories: tuple[str, ...]
+    session_secret: str
+    session_secure: bool
+    session_max_age: timedelta
+    password_argon2_profile: str
+    attachments_dir: str
+    attachments_max_size: int
+    mail_sender: str
+    mail_dir: str
+    worker_batch_size: int
+    worker_max_attempts: int
+    worker_backoff: timedelta
+    worker_poll_interval: timedelta
+    raw: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def ticket_number(self, ticket_id: int, year: int) -> str:
+        """The human number of ticket ``ticket_id``."""
+        return self.ticket_number_format.format(id=ticket_id, year=year)
+
+
+def resolve_env(key: str, raw: str) -> str:
+    """Return ``raw``, or the environment variable it names when written ``env:NAME``."""
+    if not raw.startswith("env:"):
+        return raw
+    name = raw[4:].strip()
+    if name not in os.environ:
+        raise SettingsError(key, f"environment variable {name} to be set")
+    return os.environ[name]
+
+
+def read_setting(settings: Mapping[str, Any], key: str, default: str,
+                 parse: Callable[[str], Any], expected: str) -> Any:
+    """Parse one setting; plugins use this for their own keys."""
+    raw = resolve_env(key, str(settings.get(key, default)))
+    try:
+        return parse(raw)
+    except (ValueError, TypeError, KeyError, IndexError):
+        shown = None if "secret" in key else raw
+        raise SettingsError(key, expected, shown) from None
+
+
+def parse_settings(settings: Mapping[str, Any]) -> HelpdeskSettings:
+    """Parse and validate every ``helpdesk.*`` setting, or raise :class:`SettingsError`."""
+    known = {spec.key for spec in SPECS}
+    for key in settings:
+        if key.startswith("helpdesk.") and key not in known and not _plugin_key(key):
+            raise SettingsError(key, "a known setting (see docs/settings.md)")
+    values = {}
+    for spec in SPECS:
+        attr = spec.key[len("helpdesk."):].replace(".", "_")
+        values[attr] = read_setting(settings, spec.key, spec.default, spec.parse, spec.expected)
+    here = str(settings.get("here") or os.getcwd())
+    for attr in ("attachments_dir", "mail_dir"):
+        values[attr] = os.path.join(here, values[attr])
+    return HelpdeskSettings(**values, raw=dict(settings))
+
+
+def _plugin_key(key: str) -> bool:
+    """Plugins own ``helpdesk.<plugin>.*`` keys beyond the core's sections."""
+    section = key.split(".")[1]
+    core_sections = {s.key.split(".")[1] for s in SPECS if s.key.count(".") >= 2}
+    return key.count(".") >= 2 and section not in core_sections

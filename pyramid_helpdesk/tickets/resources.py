@@ -1,0 +1,55 @@
+"""A ticket as a Pyramid context, with the ACL that decides who sees it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyramid.authorization import Allow, DENY_ALL
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+
+from ..db.types import utcnow
+from ..people.models import Role
+from .models import ExternalAuthorization, Ticket
+
+REQUESTER_PERMISSIONS = ("ticket.view", "ticket.reply")
+STAFF_PERMISSIONS = ("ticket.view", "ticket.reply", "ticket.note", "ticket.manage")
+
+
+def ticket_acl(ticket: Ticket, authorized_emails: list[str]) -> list:
+    """Requester, CCs and authorised outside addresses read and reply; first line,
+    coordinators and the current holder (person or group) also note and manage."""
+    acl = [(Allow, "firstline", STAFF_PERMISSIONS),
+           (Allow, f"role:{Role.coordinator.value}", STAFF_PERMISSIONS)]
+    if ticket.holder_person_id is not None:
+        acl.append((Allow, f"person:{ticket.holder_person_id}", STAFF_PERMISSIONS))
+    if ticket.holder_group_id is not None:
+        acl.append((Allow, f"group:{ticket.holder_group_id}", STAFF_PERMISSIONS))
+    acl.append((Allow, f"person:{ticket.requester_id}", REQUESTER_PERMISSIONS))
+    for address in [cc.email for cc in ticket.cc] + authorized_emails:
+        acl.append((Allow, f"email:{address.lower()}", REQUESTER_PERMISSIONS))
+    acl.append(DENY_ALL)
+    return acl
+
+
+class TicketResource:
+    """The ticket named by the route's ``number``; 404 when there is none."""
+
+    def __init__(self, request):
+        self.request = request
+        ticket = request.tickets.get(request.matchdict["number"])
+        if ticket is None:
+            raise HTTPNotFound()
+        self.ticket = ticket
+
+    @property
+    def __acl__(self):
+        return ticket_acl(self.ticket, self._authorized_emails(utcnow()))
+
+    def _authorized_emails(self, now: datetime) -> list[str]:
+        rows = self.request.dbsession.scalars(
+            select(ExternalAuthorization).where(
+                ExternalAuthorization.ticket_id == self.ticket.id,
+                ExternalAuthorization.revoked_at.is_(None),
+            )
+        )
+        return [row.email for row in rows if row.is_valid(now)]

@@ -1,0 +1,412 @@
+"""The ticket lifecycle: the one place that changes a ticket.
+
+Every channel (web form, e-mail, phone log, API, command line) calls these
+methods. Each operation checks the transition, writes exactly one
+:class:`TicketEvent`, fires its hook, and flushes; it never commits. A caller
+that passes ``expected_version`` (the version the user saw) gets
+:class:`StaleTicket` instead of overwriting a change made meanwhile.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..attachments.models import Attachment
+from ..attachments.store import AttachmentStore, Upload
+from ..db.types import utcnow
+from ..errors import InvalidOperation, StaleTicket, TransitionNotAllowed
+from ..groups.models import ServiceGroup
+from ..groups.services import first_line_group
+from ..notifications.services import Outbox
+from ..people.models import Person
+from ..people.services import find_by_email, normalize_email
+from ..plugin.context import HookContext
+from ..plugin.registry import PluginRegistry
+from ..routing import RoutingDecision, decide
+from ..settings import HelpdeskSettings
+from .models import (
+    EventKind,
+    ExternalAuthorization,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketCC,
+    TicketEvent,
+    TicketStatus,
+)
+
+S = TicketStatus
+
+# Which operation may move a ticket from which status to which.
+TRANSITIONS: dict[str, dict[TicketStatus, TicketStatus]] = {
+    "dispatch": {S.new: S.open, S.open: S.open, S.pending: S.pending},
+    "forward": {S.new: S.open, S.open: S.open, S.pending: S.pending},
+    "take": {S.new: S.open, S.open: S.open, S.pending: S.pending},
+    "reply": {S.new: S.new, S.open: S.open, S.pending: S.pending, S.resolved: S.resolved},
+    "requester reply": {S.new: S.new, S.open: S.open, S.pending: S.open, S.resolved: S.open},
+    "note": {S.new: S.new, S.open: S.open, S.pending: S.pending, S.resolved: S.resolved,
+             S.closed: S.closed},
+    "set pending": {S.new: S.pending, S.open: S.pending},
+    "resolve": {S.new: S.resolved, S.open: S.resolved, S.pending: S.resolved},
+    "close": {S.resolved: S.closed},
+    "reopen": {S.resolved: S.open},
+    "nudge": {S.new: S.new, S.open: S.open, S.pending: S.pending},
+}
+
+DEFAULT_AUTHORIZATION_PERIOD = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a ticket: a group, a person, both, or neither."""
+
+    group_id: int | None
+    person_id: int | None
+
+
+class TicketService:
+    """Lifecycle operations on tickets, for one database session."""
+
+    def __init__(
+        self,
+        dbsession: Session,
+        settings: HelpdeskSettings,
+        plugins: PluginRegistry,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.dbsession = dbsession
+        self.settings = settings
+        self.plugins = plugins
+        self.clock = clock
+        self.outbox = Outbox(dbsession, plugins.notifiers)
+        self.store = AttachmentStore(settings.attachments_dir, settings.attachments_max_size)
+
+    # -- lookups ------------------------------------------------------------
+
+    def get(self, number: str) -> Ticket | None:
+        """The ticket with this human number, if any."""
+        return self.dbsession.scalars(select(Ticket).where(Ticket.number == number)).first()
+
+    def messages(self, ticket: Ticket, include_internal: bool) -> Sequence[Message]:
+        """The conversation in order; internal notes only when asked for."""
+        query = select(Message).where(Message.ticket_id == ticket.id)
+        if not include_internal:
+            query = query.where(Message.kind != MessageKind.internal)
+        return self.dbsession.scalars(query.order_by(Message.id)).all()
+
+    def events(self, ticket: Ticket) -> Sequence[TicketEvent]:
+        """The ticket's flow, oldest first."""
+        return self.dbsession.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        ).all()
+
+    def attachments(self, ticket: Ticket) -> Sequence[Attachment]:
+        """The ticket's attachments, oldest first."""
+        return self.dbsession.scalars(
+            select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        ).all()
+
+    # -- operations -----------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        requester: Person,
+        subject: str,
+        channel: str,
+        description: str = "",
+        actor: Person | None = None,
+        category: str | None = None,
+        priority: Priority = Priority.normal,
+        cc: Iterable[str] = (),
+        attachments: Iterable[Upload] = (),
+        email_message_id: str | None = None,
+    ) -> Ticket:
+        """Create a ticket, record it, then route it (or leave it to first line)."""
+        subject = " ".join(subject.split())
+        if not subject:
+            raise InvalidOperation("a ticket needs a subject")
+        if channel not in self.plugins.channels:
+            raise InvalidOperation(f"unknown channel {channel!r}")
+        if category is not None and category not in self.settings.categories:
+            raise InvalidOperation(f"unknown category {category!r}")
+        now = self.clock()
+        first_line = first_line_group(self.dbsession)
+        ticket = Ticket(
+            subject=subject[:255], description=description, channel=channel,
+            requester=requester, category=category, priority=Priority(priority),
+            status=S.new, holder_group_id=first_line.id if first_line else None,
+            created_at=now, updated_at=now, held_since=now,
+        )
+        self.dbsession.add(ticket)
+        self.dbsession.flush()
+        ticket.number = self.settings.ticket_number(ticket.id, now.year)
+        self._set_cc(ticket, cc, exclude=requester.email)
+        message = Message(
+            ticket_id=ticket.id, kind=MessageKind.public, author=requester,
+            body=description, email_message_id=email_message_id, created_at=now,
+        )
+        self.dbsession.add(message)
+        self.dbsession.flush()
+        self._store_attachments(ticket, message, attachments)
+        event = self._record(ticket, EventKind.created, actor, now, to_status=S.new,
+                             to_group_id=ticket.holder_group_id, message_id=message.id,
+                             detail={"channel": channel})
+        self.hook.helpdesk_ticket_created(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
+        if decision is not None and (decision.group or decision.person):
+            self._apply_routing(ticket, decision, now)
+        return ticket
+
+    def dispatch(
+        self, ticket: Ticket, *, actor: Person, group: ServiceGroup | None = None,
+        person: Person | None = None, expected_version: int | None = None, note: str = "",
+    ) -> TicketEvent:
+        """Hand the ticket to a group and/or a person (first line's dispatch)."""
+        return self._move(ticket, "dispatch", EventKind.dispatched, actor, group, person,
+                          expected_version, {"note": note} if note else {})
+
+    def take(self, ticket: Ticket, *, actor: Person,
+             expected_version: int | None = None) -> TicketEvent:
+        """The acting staff member takes the ticket (keeping its group)."""
+        if not actor.is_staff:
+            raise InvalidOperation("only staff can take a ticket")
+        group = self.dbsession.get(ServiceGroup, ticket.holder_group_id) \
+            if ticket.holder_group_id else None
+        return self._move(ticket, "take", EventKind.taken, actor, group, actor,
+                          expected_version, {})
+
+    def forward(
+        self, ticket: Ticket, *, actor: Person, group: ServiceGroup | None = None,
+        person: Person | None = None, address: str | None = None, note: str = "",
+        expected_version: int | None = None,
+        valid_for: timedelta = DEFAULT_AUTHORIZATION_PERIOD,
+    ) -> TicketEvent:
+        """Forward to a person, a group, or an outside address allowed to reply to this ticket."""
+        detail = {"note": note} if note else {}
+        if address is None:
+            return self._move(ticket, "forward", EventKind.forwarded, actor, group, person,
+                              expected_version, detail)
+        if group is not None or person is not None:
+            raise InvalidOperation("forward to an address, or to a group/person, not both")
+        address = normalize_email(address)
+        now = self._begin(ticket, "forward", expected_version)
+        self.dbsession.add(ExternalAuthorization(
+            ticket_id=ticket.id, email=address, granted_by_id=actor.id, created_at=now,
+            expires_at=now + valid_for,
+        ))
+        ticket.updated_at = now
+        event = self._record(ticket, EventKind.forwarded, actor, now, to_address=address,
+                             detail=detail)
+        self.hook.helpdesk_ticket_forwarded(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        self._flush(ticket)
+        return event
+
+    def reply(
+        self, ticket: Ticket, *, body: str, author: Person | None = None,
+        author_address: str | None = None, attachments: Iterable[Upload] = (),
+        body_html: str | None = None, email_message_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Message:
+        """Add a public message; a requester-side reply reopens a pending or resolved ticket."""
+        if author is None and not author_address:
+            raise InvalidOperation("a reply needs an author or an author address")
+        staff = author is not None and author.is_staff and author.id != ticket.requester_id
+        operation = "reply" if staff else "requester reply"
+        return self._add_message(ticket, operation, EventKind.replied, MessageKind.public, body,
+                                 author, author_address, attachments, body_html,
+                                 email_message_id, expected_version, first_response=staff)
+
+    def note(
+        self, ticket: Ticket, *, author: Person, body: str, attachments: Iterable[Upload] = (),
+        expected_version: int | None = None,
+    ) -> Message:
+        """Add an internal note that only staff can read."""
+        if not author.is_staff:
+            raise InvalidOperation("only staff can add internal notes")
+        return self._add_message(ticket, "note", EventKind.noted, MessageKind.internal, body,
+                                 author, None, attachments, None, None, expected_version)
+
+    def set_pending(self, ticket: Ticket, *, actor: Person,
+                    expected_version: int | None = None) -> TicketEvent:
+        """Wait for the requester."""
+        return self._change_status(ticket, "set pending", EventKind.pending, actor,
+                                   expected_version)
+
+    def resolve(self, ticket: Ticket, *, actor: Person | None,
+                expected_version: int | None = None) -> TicketEvent:
+        """Mark the problem solved (staff, or the requester themself)."""
+        return self._change_status(ticket, "resolve", EventKind.resolved, actor, expected_version)
+
+    def close(self, ticket: Ticket, *, actor: Person | None,
+              expected_version: int | None = None) -> TicketEvent:
+        """Close a resolved ticket for good."""
+        return self._change_status(ticket, "close", EventKind.closed, actor, expected_version)
+
+    def reopen(self, ticket: Ticket, *, actor: Person | None,
+               expected_version: int | None = None) -> TicketEvent:
+        """Reopen a resolved ticket."""
+        return self._change_status(ticket, "reopen", EventKind.reopened, actor, expected_version)
+
+    def nudge(self, ticket: Ticket, *, actor: Person, message: str = "",
+              expected_version: int | None = None) -> TicketEvent:
+        """Urge the current holder to act; counted on the ticket."""
+        now = self._begin(ticket, "nudge", expected_version)
+        if ticket.holder_group_id is None and ticket.holder_person_id is None:
+            raise InvalidOperation("nobody holds this ticket: dispatch it instead")
+        ticket.nudge_count += 1
+        ticket.updated_at = now
+        event = self._record(ticket, EventKind.nudged, actor, now,
+                             detail={"message": message} if message else {})
+        self.hook.helpdesk_ticket_nudged(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        self._flush(ticket)
+        return event
+
+    # -- internals --------------------------------------------------------------
+
+    @property
+    def hook(self) -> Any:
+        return self.plugins.hook
+
+    def hook_context(self, now: datetime | None = None) -> HookContext:
+        """What hooks receive as ``helpdesk``, for a change made at ``now``."""
+        return HookContext(self.dbsession, self.settings, self.outbox, now or self.clock())
+
+    def _begin(self, ticket: Ticket, operation: str, expected_version: int | None) -> datetime:
+        """Check version and transition; return the time of the change."""
+        if expected_version is not None and ticket.version != expected_version:
+            raise StaleTicket(ticket.number, expected_version, ticket.version)
+        if ticket.status not in TRANSITIONS[operation]:
+            raise TransitionNotAllowed(operation, ticket.status.value)
+        return self.clock()
+
+    def _flush(self, ticket: Ticket) -> None:
+        """Flush; a concurrent writer's change surfaces as :class:`StaleTicket`."""
+        try:
+            self.dbsession.flush()
+        except StaleDataError:
+            raise StaleTicket(ticket.number, ticket.version, None) from None
+
+    def _record(self, ticket: Ticket, kind: EventKind, actor: Person | None, now: datetime,
+                **fields: Any) -> TicketEvent:
+        event = TicketEvent(ticket_id=ticket.id, kind=kind,
+                            actor_id=actor.id if actor else None, created_at=now, **fields)
+        if "detail" not in fields:
+            event.detail = {}
+        self.dbsession.add(event)
+        self.dbsession.flush()
+        return event
+
+    def _move(self, ticket, operation, kind, actor, group, person, expected_version,
+              detail, now=None) -> TicketEvent:
+        """Change the holder (and status): dispatch, take, forward, routing."""
+        if group is None and person is None:
+            raise InvalidOperation(f"{operation} needs a group or a person")
+        if person is not None and not person.is_staff:
+            raise InvalidOperation(f"{person.email} is not staff")
+        now = now or self._begin(ticket, operation, expected_version)
+        before = Holder(ticket.holder_group_id, ticket.holder_person_id)
+        old_status = ticket.status
+        ticket.holder_group_id = group.id if group is not None else None
+        ticket.holder_person_id = person.id if person is not None else None
+        ticket.status = TRANSITIONS[operation][old_status]
+        ticket.held_since = now
+        ticket.updated_at = now
+        event = self._record(
+            ticket, kind, actor, now, from_status=old_status, to_status=ticket.status,
+            from_group_id=before.group_id, to_group_id=ticket.holder_group_id,
+            from_person_id=before.person_id, to_person_id=ticket.holder_person_id,
+            detail=detail,
+        )
+        ctx = self.hook_context(now)
+        if kind is EventKind.forwarded:
+            self.hook.helpdesk_ticket_forwarded(ticket=ticket, event=event, helpdesk=ctx)
+        else:
+            self.hook.helpdesk_ticket_assigned(ticket=ticket, event=event, helpdesk=ctx)
+        if old_status is not ticket.status:
+            self.hook.helpdesk_ticket_status_changed(ticket=ticket, event=event, helpdesk=ctx)
+        self._flush(ticket)
+        return event
+
+    def _apply_routing(self, ticket: Ticket, decision: RoutingDecision, now: datetime) -> None:
+        if decision.priority is not None:
+            ticket.priority = Priority(decision.priority)
+        self._move(ticket, "dispatch", EventKind.dispatched, None, decision.group,
+                   decision.person, None, {"reason": decision.reason}, now=now)
+
+    def _change_status(self, ticket, operation, kind, actor, expected_version) -> TicketEvent:
+        now = self._begin(ticket, operation, expected_version)
+        old_status = ticket.status
+        ticket.status = TRANSITIONS[operation][old_status]
+        ticket.updated_at = now
+        if ticket.status is S.resolved:
+            ticket.resolved_at = now
+        elif ticket.status is S.closed:
+            ticket.closed_at = now
+        elif operation == "reopen":
+            ticket.resolved_at = None
+        event = self._record(ticket, kind, actor, now, from_status=old_status,
+                             to_status=ticket.status)
+        self.hook.helpdesk_ticket_status_changed(ticket=ticket, event=event,
+                                                 helpdesk=self.hook_context(now))
+        self._flush(ticket)
+        return event
+
+    def _add_message(self, ticket, operation, kind, message_kind, body, author, author_address,
+                     attachments, body_html, email_message_id, expected_version,
+                     first_response=False) -> Message:
+        attachments = list(attachments)
+        if not body.strip() and not attachments:
+            raise InvalidOperation("a message needs some text or an attachment")
+        now = self._begin(ticket, operation, expected_version)
+        message = Message(
+            ticket_id=ticket.id, kind=message_kind, author=author,
+            author_address=normalize_email(author_address) if author_address else None,
+            body=body, body_html=body_html, email_message_id=email_message_id, created_at=now,
+        )
+        self.dbsession.add(message)
+        self.dbsession.flush()
+        self._store_attachments(ticket, message, attachments)
+        old_status = ticket.status
+        ticket.status = TRANSITIONS[operation][old_status]
+        if old_status is S.resolved and ticket.status is not S.resolved:
+            ticket.resolved_at = None
+        if first_response and ticket.first_response_at is None:
+            ticket.first_response_at = now
+        ticket.updated_at = now
+        event = self._record(ticket, kind, author, now, from_status=old_status,
+                             to_status=ticket.status, message_id=message.id,
+                             to_address=None, detail={})
+        ctx = self.hook_context(now)
+        self.hook.helpdesk_message_added(ticket=ticket, message=message, event=event,
+                                         helpdesk=ctx)
+        if old_status is not ticket.status:
+            self.hook.helpdesk_ticket_status_changed(ticket=ticket, event=event, helpdesk=ctx)
+        self._flush(ticket)
+        return message
+
+    def _set_cc(self, ticket: Ticket, addresses: Iterable[str], exclude: str) -> None:
+        seen = {exclude.lower()}
+        for raw in addresses:
+            address = normalize_email(raw)
+            if address in seen:
+                continue
+            seen.add(address)
+            person = find_by_email(self.dbsession, address)
+            ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
+
+    def _store_attachments(self, ticket: Ticket, message: Message,
+                           uploads: Iterable[Upload]) -> None:
+        for upload in uploads:
+            sha256, size = self.store.put(upload)
+            self.dbsession.add(Attachment(
+                ticket_id=ticket.id, message_id=message.id, filename=upload.filename[:255],
+                content_type=upload.content_type[:127] or "application/octet-stream",
+                size=size, sha256=sha256, created_at=message.created_at,
+            ))
