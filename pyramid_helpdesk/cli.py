@@ -228,12 +228,19 @@ def group_add(env: CommandEnv, name, description, email, first_line, members):
 
 
 @main.command()
+@click.option("--if-empty", is_flag=True, help="Only when the database has no people yet.")
 @click.pass_obj
-def demo(env: CommandEnv):
+def demo(env: CommandEnv, if_empty):
     """Load fictional demo people, groups and tickets (safe to run again)."""
+    from sqlalchemy import select
+
     from .demo import DEMO_PASSWORD, load_demo
+    from .people.models import Person
 
     with env.transaction() as dbsession:
+        if if_empty and dbsession.scalar(select(Person.id).limit(1)) is not None:
+            click.echo("the database has people already: demo data not loaded")
+            return
         created = load_demo(dbsession, env.tickets(dbsession), env.settings)
     click.echo(f"demo data: {created} new record(s); every demo login uses password "
                f"'{DEMO_PASSWORD}'")

@@ -68,15 +68,12 @@ def get_tm_session(session_factory, transaction_manager, request=None, **kwargs)
 
 
 def _dbsession(request):
-    """``request.dbsession``: the test harness may hand one in through the environ."""
-    dbsession = request.environ.get("app.dbsession")
-    if dbsession is None:
-        registry = request.registry
-        kwargs = {}
-        if request.method in UNSAFE_METHODS:
-            kwargs["bind"] = registry["dbsession_writer_bind"]
-        dbsession = get_tm_session(registry["dbsession_factory"], request.tm, request, **kwargs)
-    return dbsession
+    """``request.dbsession``: writers bind to the engine that takes the write lock at once."""
+    registry = request.registry
+    kwargs = {}
+    if request.method in UNSAFE_METHODS:
+        kwargs["bind"] = registry["dbsession_writer_bind"]
+    return get_tm_session(registry["dbsession_factory"], request.tm, request, **kwargs)
 
 
 def includeme(config):
