@@ -114,6 +114,9 @@ def helpdesk_authenticate(login, password, helpdesk):
     through ``helpdesk.dbsession`` if the backend is a directory), or ``None``
     to let the next backend try. The core's local-account backend runs last.
 
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
     .. versionadded:: 0.1
     """
 
@@ -132,6 +135,9 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     :class:`~pyramid_helpdesk.tickets.models.TicketEvent` (``actor`` is the
     staff member who logged it, or ``None`` when the requester did).
 
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
     .. versionadded:: 0.1
     """
 
@@ -146,6 +152,9 @@ def helpdesk_ticket_assigned(ticket, event, helpdesk):
     holder; ``event.actor_id`` is ``None`` when a routing strategy decided,
     whose reason is in ``event.detail["reason"]``.
 
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
     .. versionadded:: 0.1
     """
 
@@ -159,6 +168,9 @@ def helpdesk_ticket_forwarded(ticket, event, helpdesk):
     ``event.to_address`` is set, the holder is unchanged, and an
     :class:`~pyramid_helpdesk.tickets.models.ExternalAuthorization` now lets
     that address read and reply to this ticket.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
 
     .. versionadded:: 0.1
     """
@@ -176,6 +188,9 @@ def helpdesk_message_added(ticket, message, event, helpdesk):
     requester replying to a resolved ticket reopens it),
     :func:`helpdesk_ticket_status_changed` is called as well, after this hook.
 
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
     .. versionadded:: 0.1
     """
 
@@ -189,6 +204,9 @@ def helpdesk_ticket_status_changed(ticket, event, helpdesk):
     reopens). ``event.from_status`` and ``event.to_status`` give the change;
     ``event.kind`` names the operation.
 
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
     .. versionadded:: 0.1
     """
 
@@ -199,6 +217,9 @@ def helpdesk_ticket_nudged(ticket, event, helpdesk):
 
     Called inside the transaction; ``ticket.nudge_count`` already counts this
     nudge, ``event.detail.get("message")`` is the optional text.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
 
     .. versionadded:: 0.1
     """

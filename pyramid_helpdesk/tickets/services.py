@@ -288,10 +288,11 @@ class TicketService:
 
     def _flush(self, ticket: Ticket) -> None:
         """Flush; a concurrent writer's change surfaces as :class:`StaleTicket`."""
+        number, version = ticket.number, ticket.version
         try:
             self.dbsession.flush()
         except StaleDataError:
-            raise StaleTicket(ticket.number, ticket.version, None) from None
+            raise StaleTicket(number, version, None) from None
 
     def _record(self, ticket: Ticket, kind: EventKind, actor: Person | None, now: datetime,
                 **fields: Any) -> TicketEvent:
@@ -300,7 +301,7 @@ class TicketService:
         if "detail" not in fields:
             event.detail = {}
         self.dbsession.add(event)
-        self.dbsession.flush()
+        self._flush(ticket)
         return event
 
     def _move(self, ticket, operation, kind, actor, group, person, expected_version,
