@@ -204,7 +204,8 @@ def read_setting(settings: Mapping[str, Any], key: str, default: str,
     try:
         return parse(raw)
     except (ValueError, TypeError, KeyError, IndexError):
-        shown = None if "secret" in key else raw
+        hidden = any(word in key for word in ("secret", "password", "token"))
+        shown = None if hidden else raw
         raise SettingsError(key, expected, shown) from None
 
 

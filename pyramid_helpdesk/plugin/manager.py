@@ -75,7 +75,8 @@ def register(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
     try:
         manager.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
-        raise PluginLoadError(name, str(exc).splitlines()[0]) from None
+        # pluggy's message spans lines; the reason (e.g. the bad argument) is the last one.
+        raise PluginLoadError(name, "; ".join(str(exc).splitlines())) from None
     except ValueError as exc:  # registered twice
         raise PluginLoadError(name, str(exc)) from None
 
