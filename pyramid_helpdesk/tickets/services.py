@@ -136,6 +136,7 @@ class TicketService:
             raise InvalidOperation(f"unknown channel {channel!r}")
         if category is not None and category not in self.settings.categories:
             raise InvalidOperation(f"unknown category {category!r}")
+        cc_addresses = self._cc_addresses(cc, exclude=requester.email)
         now = self.clock()
         first_line = first_line_group(self.dbsession)
         ticket = Ticket(
@@ -147,7 +148,9 @@ class TicketService:
         self.dbsession.add(ticket)
         self.dbsession.flush()
         ticket.number = self.settings.ticket_number(ticket.id, now.year)
-        self._set_cc(ticket, cc, exclude=requester.email)
+        for address in cc_addresses:
+            person = find_by_email(self.dbsession, address)
+            ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
         message = Message(
             ticket_id=ticket.id, kind=MessageKind.public, author=requester,
             body=description, email_message_id=email_message_id, created_at=now,
@@ -392,15 +395,12 @@ class TicketService:
         self._flush(ticket)
         return message
 
-    def _set_cc(self, ticket: Ticket, addresses: Iterable[str], exclude: str) -> None:
-        seen = {exclude.lower()}
-        for raw in addresses:
-            address = normalize_email(raw)
-            if address in seen:
-                continue
-            seen.add(address)
-            person = find_by_email(self.dbsession, address)
-            ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
+    @staticmethod
+    def _cc_addresses(addresses: Iterable[str], exclude: str) -> list[str]:
+        """Normalised, distinct CC addresses without the requester (raises on a bad one)."""
+        normalized = dict.fromkeys(normalize_email(raw) for raw in addresses)
+        normalized.pop(exclude.lower(), None)
+        return list(normalized)
 
     def _store_attachments(self, ticket: Ticket, message: Message,
                            uploads: Iterable[Upload]) -> None:

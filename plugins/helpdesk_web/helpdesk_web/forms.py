@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pyramid_helpdesk.attachments.store import Upload
+from pyramid_helpdesk.errors import InvalidOperation
+from pyramid_helpdesk.people.services import normalize_email
 
 MAX_SUBJECT = 255
 MAX_DESCRIPTION = 50_000
@@ -39,6 +41,12 @@ class TicketForm:
             form.errors["description"] = f"At most {MAX_DESCRIPTION} characters."
         if form.category and form.category not in categories:
             form.errors["category"] = "Please choose a category from the list."
+        for address in form.cc_addresses:
+            try:
+                normalize_email(address)
+            except InvalidOperation:
+                form.errors["cc"] = f"{address!r} is not an e-mail address."
+                break
         for item in post.getall("attachment"):
             if getattr(item, "filename", None):
                 form.uploads.append(Upload(item.filename, item.type or "", item.file))

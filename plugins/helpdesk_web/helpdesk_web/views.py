@@ -33,7 +33,9 @@ def create_ticket(request):
                 category=form.category or None, cc=form.cc_addresses, attachments=form.uploads,
             )
         except InvalidOperation as exc:
-            form.errors["cc" if "e-mail address" in str(exc) else "form"] = str(exc)
+            # The service may have flushed part of the change: never commit it.
+            request.tm.doom()
+            form.errors["form"] = str(exc)
         else:
             return HTTPSeeOther(request.route_path("tickets.detail", number=ticket.number))
     request.response.status = 400
