@@ -8,6 +8,7 @@ one line on standard error and a non-zero exit.
 """
 from __future__ import annotations
 
+import configparser
 import contextlib
 import logging
 import signal
@@ -44,6 +45,9 @@ class CommandEnv:
                 self._env = bootstrap(self.config_uri)
             except FileNotFoundError:
                 raise click.ClickException(f"no such configuration file: {self.config_uri}")
+            except configparser.Error as exc:  # a malformed ini file
+                reason = " ".join(str(exc).split())
+                raise click.ClickException(f"cannot read {self.config_uri}: {reason}") from None
         return self._env
 
     @property
@@ -118,10 +122,12 @@ class HelpdeskGroup(click.Group):
             raise
 
 
-@click.group(cls=HelpdeskGroup)
+@click.group(cls=HelpdeskGroup, add_help_option=False)
 @click.option("-c", "--config", "config_uri", envvar="HELPDESK_CONFIG",
-              default="development.ini", show_default=True,
+              default="development.ini", show_default=True, is_eager=True,
               help="The ini file (env HELPDESK_CONFIG).")
+# --config is read before --help, so the help lists the plugins' sub-commands.
+@click.help_option("--help", is_eager=False)
 @click.pass_context
 def main(ctx, config_uri):
     """Manage a pyramid_helpdesk installation."""

@@ -3,6 +3,8 @@
 One request-scoped session, joined to the request's transaction manager
 (pyramid_tm) through zope.sqlalchemy; nothing in the helpdesk commits by hand.
 """
+import threading
+
 import sqlalchemy
 import zope.sqlalchemy
 from sqlalchemy import event
@@ -24,10 +26,12 @@ def get_engine(settings, prefix="sqlalchemy."):
 def _configure_sqlite(engine):
     """WAL, foreign keys, a busy timeout, and explicit BEGIN so savepoints work.
 
-    Writers begin with ``BEGIN IMMEDIATE`` (execution option ``sqlite_begin``)
-    so that two concurrent writers wait for each other instead of failing on
-    a stale read snapshot.
+    Writers begin with ``BEGIN IMMEDIATE`` (execution option ``sqlite_begin``),
+    so two writers never fail on a stale read snapshot. Inside one process
+    they queue on a lock instead of SQLite's busy handler, which polls with
+    sleeps of up to 100 ms; between processes the busy timeout still applies.
     """
+    write_lock = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -43,7 +47,22 @@ def _configure_sqlite(engine):
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode == "IMMEDIATE":
+            write_lock.acquire()
+            connection.info[_HOLDS_WRITE_LOCK] = True
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+    def release(info):
+        if info.pop(_HOLDS_WRITE_LOCK, False):
+            write_lock.release()
+
+    event.listen(engine, "commit", lambda connection: release(connection.info))
+    event.listen(engine, "rollback", lambda connection: release(connection.info))
+    event.listen(engine.pool, "checkin", lambda dbapi, record: release(record.info))
+    event.listen(engine.pool, "invalidate", lambda dbapi, record, exc: release(record.info))
+
+
+_HOLDS_WRITE_LOCK = "helpdesk_holds_write_lock"
 
 
 def writer_engine(engine):

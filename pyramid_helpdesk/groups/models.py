@@ -39,7 +39,7 @@ class ServiceGroup(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[Person]] = relationship(
-        secondary="group_memberships", order_by=Person.id, lazy="selectin"
+        secondary="group_memberships", order_by=Person.id
     )
 
     @property

@@ -16,6 +16,13 @@ def first_line_group(dbsession: Session) -> ServiceGroup | None:
     ).first()
 
 
+def first_line_group_id(dbsession: Session) -> int | None:
+    """The id of the first-line group, if there is one (one indexed lookup)."""
+    return dbsession.scalar(
+        select(ServiceGroup.id).where(ServiceGroup.first_line_flag.is_(True))
+    )
+
+
 def find_group(dbsession: Session, name: str) -> ServiceGroup | None:
     """The group called ``name``, if any."""
     return dbsession.scalars(select(ServiceGroup).where(ServiceGroup.name == name)).first()

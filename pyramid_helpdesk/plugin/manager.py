@@ -77,8 +77,8 @@ def register(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
     except pluggy.PluginValidationError as exc:
         # pluggy's message spans lines; the reason (e.g. the bad argument) is the last one.
         raise PluginLoadError(name, "; ".join(str(exc).splitlines())) from None
-    except ValueError as exc:  # registered twice
-        raise PluginLoadError(name, str(exc)) from None
+    except ValueError as exc:  # registered twice; pluggy appends every plugin on more lines
+        raise PluginLoadError(name, str(exc).splitlines()[0]) from None
 
 
 def includeme(config):

@@ -194,3 +194,4 @@ class TicketEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+    message: Mapped[Message | None] = relationship()

@@ -21,7 +21,7 @@ from ..attachments.store import AttachmentStore, Upload
 from ..db.types import utcnow
 from ..errors import InvalidOperation, StaleTicket, TransitionNotAllowed
 from ..groups.models import ServiceGroup
-from ..groups.services import first_line_group
+from ..groups.services import first_line_group_id
 from ..notifications.services import Outbox
 from ..people.models import Person
 from ..people.services import find_by_email, normalize_email
@@ -138,15 +138,14 @@ class TicketService:
             raise InvalidOperation(f"unknown category {category!r}")
         cc_addresses = self._cc_addresses(cc, exclude=requester.email)
         now = self.clock()
-        first_line = first_line_group(self.dbsession)
         ticket = Ticket(
             subject=subject[:255], description=description, channel=channel,
             requester=requester, category=category, priority=Priority(priority),
-            status=S.new, holder_group_id=first_line.id if first_line else None,
-            created_at=now, updated_at=now, held_since=now,
+            status=S.new, holder_group_id=first_line_group_id(self.dbsession),
+            created_at=now, updated_at=now, held_since=now, cc=[],
         )
         self.dbsession.add(ticket)
-        self.dbsession.flush()
+        self.dbsession.flush()  # the id gives the number
         ticket.number = self.settings.ticket_number(ticket.id, now.year)
         for address in cc_addresses:
             person = find_by_email(self.dbsession, address)
@@ -156,10 +155,9 @@ class TicketService:
             body=description, email_message_id=email_message_id, created_at=now,
         )
         self.dbsession.add(message)
-        self.dbsession.flush()
         self._store_attachments(ticket, message, attachments)
         event = self._record(ticket, EventKind.created, actor, now, to_status=S.new,
-                             to_group_id=ticket.holder_group_id, message_id=message.id,
+                             to_group_id=ticket.holder_group_id, message=message,
                              detail={"channel": channel})
         self.hook.helpdesk_ticket_created(ticket=ticket, event=event, helpdesk=self.hook_context(now))
         decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
@@ -375,7 +373,6 @@ class TicketService:
             body=body, body_html=body_html, email_message_id=email_message_id, created_at=now,
         )
         self.dbsession.add(message)
-        self.dbsession.flush()
         self._store_attachments(ticket, message, attachments)
         old_status = ticket.status
         ticket.status = TRANSITIONS[operation][old_status]
@@ -385,8 +382,7 @@ class TicketService:
             ticket.first_response_at = now
         ticket.updated_at = now
         event = self._record(ticket, kind, author, now, from_status=old_status,
-                             to_status=ticket.status, message_id=message.id,
-                             to_address=None, detail={})
+                             to_status=ticket.status, message=message, detail={})
         ctx = self.hook_context(now)
         self.hook.helpdesk_message_added(ticket=ticket, message=message, event=event,
                                          helpdesk=ctx)
@@ -404,6 +400,9 @@ class TicketService:
 
     def _store_attachments(self, ticket: Ticket, message: Message,
                            uploads: Iterable[Upload]) -> None:
+        uploads = list(uploads)
+        if uploads:
+            self.dbsession.flush()  # attachments point at the message's id
         for upload in uploads:
             sha256, size = self.store.put(upload)
             self.dbsession.add(Attachment(

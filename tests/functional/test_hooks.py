@@ -125,6 +125,7 @@ def test_an_event_hook_may_change_the_ticket_inside_the_transaction(helpdesk, st
         ticket = helpdesk.ticket(staff.user, subject="Network outage in building 1")
     finally:
         helpdesk.plugins.manager.unregister(name="escalate")
+    helpdesk.dbsession.commit()
     helpdesk.dbsession.expire(ticket)
     assert helpdesk.dbsession.get(Ticket, ticket.id).priority.value == "urgent"
 
