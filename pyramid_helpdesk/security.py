@@ -60,7 +60,11 @@ class SecurityPolicy:
         self.acl = ACLHelper()
 
     def identity(self, request) -> Person | None:
-        """The signed-in, active person, or ``None``."""
+        """The signed-in, active person, or ``None`` (looked up once per request)."""
+        return request.helpdesk_identity
+
+    def load_identity(self, request) -> Person | None:
+        """Read the person named by the session from the database."""
         userid = self.helper.authenticated_userid(request)
         if userid is None:
             return None
@@ -104,7 +108,9 @@ def includeme(config):
         httponly=True, samesite="Lax", max_age=None, timeout=max_age, reissue_time=max_age // 10,
     ))
     config.set_default_csrf_options(require_csrf=True)
-    config.set_security_policy(SecurityPolicy())
+    policy = SecurityPolicy()
+    config.set_security_policy(policy)
+    config.add_request_method(policy.load_identity, "helpdesk_identity", reify=True)
     config.set_root_factory(Root)
     config.add_request_method(principals_for, "principals", reify=True)
     config.add_subscriber(add_security_headers, NewResponse)

@@ -131,8 +131,10 @@ class Helpdesk:
         return created
 
     def ticket(self, requester, subject: str = "Printer jam", channel: str = "staff", **kw):
-        """A ticket created through the lifecycle service."""
-        return self.tickets.create(requester=requester, subject=subject, channel=channel, **kw)
+        """A ticket created through the lifecycle service (flushed, so requests see it)."""
+        ticket = self.tickets.create(requester=requester, subject=subject, channel=channel, **kw)
+        self.dbsession.flush()
+        return ticket
 
     def refresh(self, *objects) -> None:
         """Reload objects changed by requests made since they were loaded."""

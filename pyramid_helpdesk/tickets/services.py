@@ -156,9 +156,10 @@ class TicketService:
         )
         self.dbsession.add(message)
         self._store_attachments(ticket, message, attachments)
-        event = self._record(ticket, EventKind.created, actor, now, to_status=S.new,
-                             to_group_id=ticket.holder_group_id, message=message,
-                             detail={"channel": channel})
+        # A new ticket cannot be stale: its rows are flushed with the hooks' rows.
+        event = self._record(ticket, EventKind.created, actor, now, flush=False,
+                             to_status=S.new, to_group_id=ticket.holder_group_id,
+                             message=message, detail={"channel": channel})
         self.hook.helpdesk_ticket_created(ticket=ticket, event=event, helpdesk=self.hook_context(now))
         decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
         if decision is not None and (decision.group or decision.person):
@@ -296,13 +297,14 @@ class TicketService:
             raise StaleTicket(number, version, None) from None
 
     def _record(self, ticket: Ticket, kind: EventKind, actor: Person | None, now: datetime,
-                **fields: Any) -> TicketEvent:
+                flush: bool = True, **fields: Any) -> TicketEvent:
         event = TicketEvent(ticket_id=ticket.id, kind=kind,
                             actor_id=actor.id if actor else None, created_at=now, **fields)
         if "detail" not in fields:
             event.detail = {}
         self.dbsession.add(event)
-        self._flush(ticket)
+        if flush:
+            self._flush(ticket)
         return event
 
     def _move(self, ticket, operation, kind, actor, group, person, expected_version,

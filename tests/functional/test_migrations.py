@@ -1,0 +1,126 @@
+"""The migrations build exactly the schema the models describe, and can be undone."""
+import os
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from pyramid_helpdesk.db import get_engine
+from pyramid_helpdesk.migrations import alembic_config, current_revision
+from pyramid_helpdesk.models import Base
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_differences(connection) -> list:
+    """What ``alembic revision --autogenerate`` would put in a new migration."""
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "compare_server_default": True,
+    })
+    return compare_metadata(context, Base.metadata)
+
+
+def migrate(engine, action, revision) -> None:
+    with engine.begin() as connection:
+        action(alembic_config(connection), revision)
+
+
+@pytest.fixture
+def throwaway_engine(helpdesk_database_url, tmp_path):
+    """An empty database of the session's backend, gone after the test.
+
+    On PostgreSQL it is ``<test database>_mig`` (plus the xdist worker), created
+    next to the test database and dropped afterwards.
+    """
+    url = make_url(helpdesk_database_url)
+    if url.get_backend_name() != "postgresql":
+        engine = get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'throwaway.sqlite'}"})
+        yield engine
+        engine.dispose()
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{url.database}_mig" + (f"_{worker}" if worker else "")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = get_engine({"sqlalchemy.url": url.set(database=name)
+                         .render_as_string(hide_password=False)})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migrated_test_database_matches_the_models_exactly(helpdesk_engine):
+    with helpdesk_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert schema_differences(connection) == []
+
+
+def test_the_newest_migration_is_the_only_head():
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1
+    assert head_revision() == "0001"
+
+
+def test_an_empty_database_is_migrated_down_to_nothing_and_up_again(throwaway_engine):
+    with throwaway_engine.connect() as connection:
+        assert current_revision(connection) is None
+
+    migrate(throwaway_engine, command.upgrade, "head")
+    with throwaway_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert set(Base.metadata.tables) <= set(inspect(connection).get_table_names())
+
+    migrate(throwaway_engine, command.downgrade, "base")
+    with throwaway_engine.connect() as connection:
+        assert current_revision(connection) is None
+        assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+
+    migrate(throwaway_engine, command.upgrade, "head")
+    with throwaway_engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        assert schema_differences(connection) == []
+
+
+def test_each_revision_can_be_undone_and_redone_on_its_own(throwaway_engine):
+    migrate(throwaway_engine, command.upgrade, "head")
+    script = ScriptDirectory.from_config(alembic_config())
+    for revision in script.walk_revisions():  # newest first
+        below = revision.down_revision or "base"
+        migrate(throwaway_engine, command.downgrade, below)
+        with throwaway_engine.connect() as connection:
+            assert current_revision(connection) == (revision.down_revision or None)
+        migrate(throwaway_engine, command.upgrade, revision.revision)
+        migrate(throwaway_engine, command.downgrade, below)
+    with throwaway_engine.connect() as connection:
+        assert current_revision(connection) is None
+    migrate(throwaway_engine, command.upgrade, "head")
+    with throwaway_engine.connect() as connection:
+        assert schema_differences(connection) == []
+
+
+def test_data_written_by_the_app_fits_the_migrated_schema(throwaway_engine):
+    """A row the models write reads back the same after a fresh migration."""
+    from sqlalchemy.orm import Session
+
+    from pyramid_helpdesk.people.models import Person, Role
+
+    migrate(throwaway_engine, command.upgrade, "head")
+    with Session(throwaway_engine) as dbsession:
+        dbsession.add(Person(email="agent@example.org", name="Desk Agent", role=Role.agent))
+        dbsession.commit()
+    with Session(throwaway_engine) as dbsession:
+        person = dbsession.query(Person).one()
+        assert (person.email, person.role, person.is_active) == (
+            "agent@example.org", Role.agent, True)
