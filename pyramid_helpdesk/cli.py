@@ -21,7 +21,7 @@ import click
 
 from .errors import ConfigurationError, DomainError
 
-EX_CONFIG = 78
+MIN_PASSWORD_LENGTH = 8
 
 
 @dataclass
@@ -48,6 +48,8 @@ class CommandEnv:
             except configparser.Error as exc:  # a malformed ini file
                 reason = " ".join(str(exc).split())
                 raise click.ClickException(f"cannot read {self.config_uri}: {reason}") from None
+            except LookupError as exc:  # no [app:main] section
+                raise click.ClickException(f"cannot load {self.config_uri}: {exc}") from None
         return self._env
 
     @property
@@ -193,8 +195,9 @@ def user_add(env: CommandEnv, email, name, role, password, no_password):
         password = sys.stdin.readline().rstrip("\n")
     elif password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if password is not None and len(password) < 4:
-        raise click.ClickException("the password is too short (4 characters at least)")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"the password is too short ({MIN_PASSWORD_LENGTH} characters at least)")
     with env.transaction() as dbsession:
         person = create_person(dbsession, email, name=name, role=Role(role), password=password,
                                password_profile=env.settings.password_argon2_profile,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from .groups.services import add_member, create_group, find_group
+from .groups.services import add_member, create_group, find_group, first_line_group
 from .people.models import Person, Role
 from .people.services import create_person, find_by_email
 from .tickets.models import Ticket
@@ -52,6 +52,8 @@ def load_demo(dbsession, tickets, settings) -> int:
         people[email] = person
     for name, description, first_line, members in GROUPS:
         group = find_group(dbsession, name)
+        if group is None and first_line:
+            group = first_line_group(dbsession)  # the institute's own, if it has one
         if group is None:
             group = create_group(dbsession, name, description=description, first_line=first_line)
             added += 1

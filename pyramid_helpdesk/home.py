@@ -1,4 +1,5 @@
 """The home page: a welcome, or the person's own recent tickets."""
+from pyramid.interfaces import IRoutesMapper
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
@@ -24,7 +25,17 @@ def recent_tickets(request, person):
 def home(request):
     """Welcome anonymous visitors; show a signed-in person their tickets."""
     person = request.identity
-    return {"tickets": recent_tickets(request, person) if person else []}
+    return {
+        "tickets": recent_tickets(request, person) if person else [],
+        "new_ticket_url": route_path_if_any(request, "tickets.new"),
+    }
+
+
+def route_path_if_any(request, name: str) -> str | None:
+    """The path of route ``name`` when a plugin added it, else ``None``."""
+    if request.registry.getUtility(IRoutesMapper).get_route(name) is None:
+        return None
+    return request.route_path(name)
 
 
 def includeme(config):

@@ -102,10 +102,10 @@ def add_security_headers(event) -> None:
 def includeme(config):
     """Signed-cookie sessions, CSRF on every unsafe request, the security policy."""
     settings = config.registry.helpdesk_settings
-    max_age = int(settings.session_max_age.total_seconds())
+    timeout = int(settings.session_timeout.total_seconds())
     config.set_session_factory(SignedCookieSessionFactory(
         settings.session_secret, cookie_name="helpdesk_session", secure=settings.session_secure,
-        httponly=True, samesite="Lax", max_age=None, timeout=max_age, reissue_time=max_age // 10,
+        httponly=True, samesite="Lax", max_age=None, timeout=timeout, reissue_time=timeout // 10,
     ))
     config.set_default_csrf_options(require_csrf=True)
     policy = SecurityPolicy()

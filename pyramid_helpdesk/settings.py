@@ -8,6 +8,7 @@ variable ``NAME`` (production.ini uses this for the database URL and secrets).
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ SPECS: tuple[Spec, ...] = (
          parse_words, "category names"),
     Spec("helpdesk.session.secret", "", parse_secret, "a secret of at least 32 characters"),
     Spec("helpdesk.session.secure", "false", parse_bool, "true or false"),
-    Spec("helpdesk.session.max_age", "12h", parse_duration, "a duration such as 12h"),
+    Spec("helpdesk.session.timeout", "12h", parse_duration, "a duration such as 12h"),
     Spec("helpdesk.password.argon2_profile", "RFC_9106_LOW_MEMORY", parse_argon2_profile,
          "an argon2.profiles name such as RFC_9106_LOW_MEMORY"),
     Spec("helpdesk.attachments.dir", "var/attachments", str.strip, "a directory"),
@@ -170,7 +171,7 @@ class HelpdeskSettings:
     categories: tuple[str, ...]
     session_secret: str
     session_secure: bool
-    session_max_age: timedelta
+    session_timeout: timedelta
     password_argon2_profile: str
     attachments_dir: str
     attachments_max_size: int
@@ -213,8 +214,8 @@ def parse_settings(settings: Mapping[str, Any]) -> HelpdeskSettings:
     """Parse and validate every ``helpdesk.*`` setting, or raise :class:`SettingsError`."""
     known = {spec.key for spec in SPECS}
     for key in settings:
-        if key.startswith("helpdesk.") and key not in known and not _plugin_key(key):
-            raise SettingsError(key, "a known setting (see docs/settings.md)")
+        if key.startswith("helpdesk.") and key not in known:
+            _check_unknown_key(key, known)
     values = {}
     for spec in SPECS:
         attr = spec.key[len("helpdesk."):].replace(".", "_")
@@ -225,8 +226,13 @@ def parse_settings(settings: Mapping[str, Any]) -> HelpdeskSettings:
     return HelpdeskSettings(**values, raw=dict(settings))
 
 
-def _plugin_key(key: str) -> bool:
-    """Plugins own ``helpdesk.<plugin>.*`` keys beyond the core's sections."""
+def _check_unknown_key(key: str, known: set[str]) -> None:
+    """Plugins own ``helpdesk.<plugin>.*`` keys; anything else, or a near miss of a
+    core key (``helpdesk.atachments.dir``), is refused."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+    if close:
+        raise SettingsError(key, f"a known setting (did you mean {close[0]}?)")
     section = key.split(".")[1]
     core_sections = {s.key.split(".")[1] for s in SPECS if s.key.count(".") >= 2}
-    return key.count(".") >= 2 and section not in core_sections
+    if key.count(".") < 2 or section in core_sections:
+        raise SettingsError(key, "a known setting (see docs/settings.md)")

@@ -128,8 +128,11 @@ def helpdesk_authenticate(login, password, helpdesk):
 def helpdesk_ticket_created(ticket, event, helpdesk):
     """A ticket was created.
 
-    Called inside the creating transaction, after the ticket row, its first
-    message and its ``created`` event were flushed, and before routing.
+    Called inside the creating transaction, after the ticket row was
+    inserted (``id`` and ``number`` are set) and its first message and
+    ``created`` event were added to the session, and before routing. The
+    message and event are written with the rest of the transaction: their
+    own ``id`` may still be ``None`` here.
     ``ticket`` is the :class:`~pyramid_helpdesk.tickets.models.Ticket` (its
     ``number`` is set), ``event`` its ``created``
     :class:`~pyramid_helpdesk.tickets.models.TicketEvent` (``actor`` is the

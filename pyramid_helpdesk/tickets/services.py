@@ -162,7 +162,7 @@ class TicketService:
                              message=message, detail={"channel": channel})
         self.hook.helpdesk_ticket_created(ticket=ticket, event=event, helpdesk=self.hook_context(now))
         decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
-        if decision is not None and (decision.group or decision.person):
+        if decision is not None:
             self._apply_routing(ticket, decision, now)
         return ticket
 
@@ -339,8 +339,11 @@ class TicketService:
         return event
 
     def _apply_routing(self, ticket: Ticket, decision: RoutingDecision, now: datetime) -> None:
+        """Apply a routing decision: its priority, and its holder when it names one."""
         if decision.priority is not None:
             ticket.priority = Priority(decision.priority)
+        if decision.group is None and decision.person is None:
+            return
         self._move(ticket, "dispatch", EventKind.dispatched, None, decision.group,
                    decision.person, None, {"reason": decision.reason}, now=now)
 

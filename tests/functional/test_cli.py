@@ -229,13 +229,13 @@ def test_a_password_is_read_from_standard_input_with_a_dash(migrated, db):
 
 
 def test_an_address_already_in_use_is_refused_in_one_line(migrated, db):
-    migrated.ok("user", "add", "user@example.org", "--password", "first")
+    migrated.ok("user", "add", "user@example.org", "--password", "first-password")
 
-    line = migrated.fails("user", "add", "USER@example.org", "--password", "second")
+    line = migrated.fails("user", "add", "USER@example.org", "--password", "second-password")
 
     assert line == "Error: user@example.org already has an account"
     person = db().scalars(select(Person)).one()
-    assert verify_password(person.password_hash, "first", "CHEAPEST")
+    assert verify_password(person.password_hash, "first-password", "CHEAPEST")
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -249,8 +249,8 @@ def test_a_bad_address_or_password_is_refused_in_one_line(migrated, db, args, ex
 
 def test_a_first_line_group_is_added_with_its_members(migrated, db):
     migrated.ok("user", "add", "firstline@example.org", "--role", "coordinator",
-                "--password", "desk")
-    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk")
+                "--password", "desk-password")
+    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk-password")
 
     output = migrated.ok("group", "add", "Service desk", "--first-line",
                          "--description", "Phone and triage", "--email", "desk@example.org",
@@ -272,7 +272,7 @@ def test_a_group_with_an_unknown_member_is_not_added_at_all(migrated, db):
 
 
 def test_a_requester_cannot_be_a_group_member(migrated, db):
-    migrated.ok("user", "add", "user@example.org", "--password", "user")
+    migrated.ok("user", "add", "user@example.org", "--password", "user-password")
 
     line = migrated.fails("group", "add", "Network", "--member", "user@example.org")
 
@@ -328,7 +328,7 @@ def test_demo_data_loads_once_and_its_four_accounts_log_in(migrated, db):
 
 
 def test_demo_if_empty_leaves_a_database_with_people_alone(migrated, db):
-    migrated.ok("user", "add", "admin@example.net", "--role", "admin", "--password", "mine")
+    migrated.ok("user", "add", "admin@example.net", "--role", "admin", "--password", "mine-password")
 
     output = migrated.ok("demo", "--if-empty")
 
@@ -395,9 +395,9 @@ def test_the_worker_delivers_queued_notifications_as_mail_files(migrated, db):
 def test_a_plugin_adds_a_sub_command(migrated):
     config = migrated.write_ini("with-command.ini",
                                 helpdesk__plugins=f"web {COUNT_COMMAND}")
-    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk",
+    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk-password",
                 config=config)
-    migrated.ok("user", "add", "user@example.org", "--password", "user", config=config)
+    migrated.ok("user", "add", "user@example.org", "--password", "user-password", config=config)
 
     assert "count-people" in migrated.ok("--help", config=config)
     assert "count-people" in migrated.ok("--help", "-c", str(config), config=NO_CONFIG)
@@ -458,7 +458,7 @@ def test_an_unknown_plugin_is_one_line_naming_it(offline):
     ("sqlite:////nonexistent-directory/helpdesk.sqlite", "unable to open database file"),
 ])
 @pytest.mark.parametrize("args", [("db", "upgrade"), ("user", "add", "user@example.org",
-                                                      "--password", "user")])
+                                                      "--password", "user-password")])
 def test_an_unreachable_database_is_one_line(tmp_path, url, reason, args):
     installation = Installation(tmp_path, url)
     installation.write_ini()

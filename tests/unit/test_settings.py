@@ -45,7 +45,7 @@ def test_an_ini_file_with_only_a_session_secret_gets_working_defaults():
                                    "hardware")
     assert settings.session_secret == SECRET
     assert settings.session_secure is False
-    assert settings.session_max_age == timedelta(hours=12)
+    assert settings.session_timeout == timedelta(hours=12)
     assert settings.password_argon2_profile == "RFC_9106_LOW_MEMORY"
     assert settings.attachments_dir == "/srv/helpdesk/var/attachments"
     assert settings.attachments_max_size == 20 * 1024 * 1024
