@@ -21,7 +21,7 @@ def forbidden(exc, request):
     """Anonymous: go log in. A ticket one may not see: 404, as if it did not exist."""
     if request.identity is None and request.method == "GET":
         return HTTPSeeOther(request.route_path("auth.login", _query={"next": request.path_qs}))
-    if isinstance(request.context, TicketResource) and request.method == "GET":
+    if isinstance(getattr(request, "context", None), TicketResource) and request.method == "GET":
         return not_found(request)
     request.response.status = 403
     return {"title": "Forbidden", "detail": "You may not do this."}

@@ -1,14 +1,20 @@
 """The login and logout pages."""
+import re
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 LOGIN_TEMPLATE = "pyramid_helpdesk:templates/auth/login.pt"
 
+# A path on this site: one leading slash, then no slash, backslash or white
+# space that browsers might read as the start of another host ("//", "/\", "/\t/").
+LOCAL_PATH = re.compile(r"^/(?![/\\])[^\s\\]*$")
+
 
 def safe_next(request, target: str | None) -> str:
     """``target`` if it is a path on this site, else the home page."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and LOCAL_PATH.match(target):
         return target
     return request.route_path("home")
 

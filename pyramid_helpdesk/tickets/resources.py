@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pyramid.authorization import Allow, DENY_ALL
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from sqlalchemy import select
 
 from ..db.types import utcnow
@@ -38,7 +38,9 @@ class TicketResource:
         self.request = request
         ticket = request.tickets.get(request.matchdict["number"])
         if ticket is None:
-            raise HTTPNotFound()
+            # Anonymous visitors are sent to log in whether or not the number
+            # exists, so ticket numbers cannot be probed without an account.
+            raise HTTPNotFound() if request.identity is not None else HTTPForbidden()
         self.ticket = ticket
 
     @property

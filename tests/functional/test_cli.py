@@ -467,3 +467,15 @@ def test_an_unreachable_database_is_one_line(tmp_path, url, reason, args):
 
     assert line.startswith("Error: database unreachable: ")
     assert reason in line
+
+
+def test_demo_joins_an_existing_first_line_group_instead_of_adding_a_second(migrated, db):
+    migrated.ok("group", "add", "Service Desk", "--first-line")
+
+    migrated.ok("demo")
+
+    session = db()
+    (first_line,) = session.scalars(
+        select(ServiceGroup).where(ServiceGroup.first_line_flag.is_(True))).all()
+    assert first_line.name == "Service Desk"
+    assert [m.email for m in first_line.members] == ["firstline@example.org"]

@@ -181,6 +181,9 @@ def test_an_attachment_over_the_limit_is_refused_with_a_clear_message(small_limi
 
     assert "huge.log" in page.text
     assert "larger than 1024 bytes" in page.text
+    assert page.html.find("input", {"name": "subject"})["value"] == "Log file"
+    assert page.html.find("textarea", {"name": "description"}).text == "The log is attached."
+    assert page.html.find("input", {"name": "attachment"})["aria-invalid"] == "true"
     assert count(small_limit, Ticket) == 0
     assert count(small_limit, Attachment) == 0
     root = small_limit.settings.attachments_dir

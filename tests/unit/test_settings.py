@@ -303,3 +303,10 @@ def test_a_plugin_secret_with_a_bad_value_is_not_echoed(key):
         read_setting({key: "hunter2-s3cr3t"}, key, "", parse_long, "at least 40 characters")
     assert "hunter2" not in str(info.value)
     assert_one_line(info.value, key, "at least 40 characters")
+
+
+def test_a_near_miss_of_a_core_key_is_refused_with_a_suggestion():
+    error = refused({"helpdesk.atachments.dir": "/srv/files"})
+    assert str(error) == (
+        "setting helpdesk.atachments.dir: expected a known setting "
+        "(did you mean helpdesk.attachments.dir?)")

@@ -52,6 +52,11 @@ class TicketForm:
                 form.uploads.append(Upload(item.filename, item.type or "", item.file))
         return form
 
+    def close_uploads(self) -> None:
+        """Release the uploaded files' temporary storage."""
+        for upload in self.uploads:
+            upload.stream.close()
+
     @property
     def cc_addresses(self) -> list[str]:
         """The CC field split on commas, semicolons and white space."""

@@ -2,7 +2,7 @@
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from pyramid_helpdesk.errors import InvalidOperation
+from pyramid_helpdesk.errors import AttachmentTooLarge, DomainError
 
 from .forms import TicketForm
 
@@ -25,6 +25,7 @@ def new_ticket_form(request):
 def create_ticket(request):
     """Create the ticket and go to its page; a bad form comes back with the text kept."""
     form = TicketForm.from_post(request.POST, request.helpdesk_settings.categories)
+    request.add_finished_callback(lambda _request: form.close_uploads())
     if not form.errors:
         try:
             ticket = request.tickets.create(
@@ -32,8 +33,10 @@ def create_ticket(request):
                 description=form.description, channel="web",
                 category=form.category or None, cc=form.cc_addresses, attachments=form.uploads,
             )
-        except InvalidOperation as exc:
-            # The service may have flushed part of the change: never commit it.
+        except AttachmentTooLarge as exc:
+            request.tm.doom()  # the service may have written part of the ticket
+            form.errors["attachment"] = f"{exc}: please attach a smaller file."
+        except DomainError as exc:
             request.tm.doom()
             form.errors["form"] = str(exc)
         else:

@@ -1,0 +1,28 @@
+"""Every page and action of the app, plugins included, states who may use it."""
+
+
+def route_views(app):
+    """(route name, request methods, permission, require_csrf) of every view on a route."""
+    for view in app.registry.introspector.get_category("views"):
+        item = view["introspectable"]
+        if item["route_name"] is None:
+            continue  # exception views (not found, forbidden, errors)
+        permissions = [r["value"] for r in view["related"] if r.category_name == "permissions"]
+        yield (item["route_name"], item["request_methods"],
+               permissions[0] if permissions else None, item["require_csrf"])
+
+
+def test_every_view_on_a_route_has_a_permission(helpdesk_app):
+    views = list(route_views(helpdesk_app))
+    routes = {route for route, *_ in views}
+    assert {"home", "auth.login", "auth.logout", "tickets.detail", "tickets.new",
+            "health.live", "health.ready"} <= routes
+    unprotected = [(route, methods) for route, methods, permission, _ in views
+                   if permission is None and not route.startswith("__static")]
+    assert unprotected == []
+
+
+def test_no_view_opts_out_of_csrf_protection(helpdesk_app):
+    opted_out = [route for route, _, _, require_csrf in route_views(helpdesk_app)
+                 if require_csrf is False]
+    assert opted_out == []
