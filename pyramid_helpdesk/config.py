@@ -16,11 +16,17 @@ PYRAMID_DEFAULTS = {
 }
 
 
-def configure(settings: dict, here: str | None = None) -> Configurator:
-    """Return the Configurator of a helpdesk app; read top to bottom, it is the app."""
+def configure(settings: dict, here: str | None = None, engine=None) -> Configurator:
+    """Return the Configurator of a helpdesk app; read top to bottom, it is the app.
+
+    ``here`` is the ini file's directory (relative paths start there);
+    ``engine`` an existing SQLAlchemy engine to use instead of ``sqlalchemy.url``.
+    """
     settings = {**PYRAMID_DEFAULTS, **settings}
     settings.setdefault("here", here or os.getcwd())
     config = Configurator(settings=settings)
+    if engine is not None:
+        config.registry["dbengine"] = engine
 
     # 1. Settings: every helpdesk.* key parsed and validated once.
     config.registry.helpdesk_settings = parse_settings(settings)

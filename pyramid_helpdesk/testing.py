@@ -178,9 +178,7 @@ class Helpdesk:
 
 def build_app(settings: dict[str, str], engine: Engine):
     """A WSGI app from ``settings`` whose database is ``engine``."""
-    config = configure(dict(settings))
-    config.registry["dbengine"] = engine
-    return config.make_wsgi_app()
+    return configure(dict(settings), engine=engine).make_wsgi_app()
 
 
 @contextlib.contextmanager
