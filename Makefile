@@ -2,6 +2,7 @@
 # make test   install into .venv and run the whole suite (SQLite, and PostgreSQL
 #             too when HELPDESK_TEST_DATABASE_URL is set)
 # make bench  the benchmark harness (bench/README.md)
+# make lint   ruff over the code (ruff.toml)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,7 @@ CONFIG ?= development.ini
 PLUGINS = $(sort $(dir $(wildcard plugins/*/setup.py)))
 STAMP = $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench lint clean
 
 $(STAMP): setup.py $(wildcard plugins/*/setup.py)
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,9 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check pyramid_helpdesk plugins tests bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

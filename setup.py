@@ -21,7 +21,7 @@ REQUIRES = [
 
 EXTRAS = {
     "postgresql": ["psycopg[binary]>=3.1"],
-    "dev": ["pyramid_debugtoolbar>=4.10"],
+    "dev": ["pyramid_debugtoolbar>=4.10", "ruff>=0.6"],
     "testing": [
         "WebTest>=3",
         "pytest>=8",

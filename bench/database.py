@@ -33,24 +33,6 @@ def public_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def reset_and_migrate(engine: Engine) -> None:
-    """Empty the database (PostgreSQL: the public schema) and migrate to the newest revision."""
-    from alembic import command
-
-    from pyramid_helpdesk.db.meta import Base
-    from pyramid_helpdesk.migrations import alembic_config
-
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
-
-
 def server_version(engine: Engine) -> str:
     """The database server's version string."""
     with engine.connect() as connection:

@@ -96,7 +96,7 @@ def run_load(
     warmup: int = 0,
     timeout: float = 30.0,
 ) -> LoadResult:
-    """Drive ``host:port`` with ``concurrency`` clients; stop after ``duration`` s or ``requests``."""
+    """Drive ``host:port`` with ``concurrency`` clients; stop after ``duration`` or ``requests``."""
     if (duration is None) == (requests is None):
         raise ValueError("give a duration or a request count, not both")
     if concurrency < 1:

@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .database import check_disposable, reset_and_migrate, server_version
+from pyramid_helpdesk.migrations import reset_database
+
+from .database import check_disposable, server_version
 from .scenarios import DESCRIPTION, subject
 from .sites import PASSWORD, REQUESTER, SECRET
 from .stats import Figures
@@ -61,7 +63,7 @@ def run_service(url: str, directory: Path, *, count: int, warmup: int = 0) -> Se
     factory, writer = registry["dbsession_factory"], registry["dbsession_writer_bind"]
     manager = transaction.TransactionManager(explicit=True)
     try:
-        reset_and_migrate(engine)
+        reset_database(engine)
         with manager:
             dbsession = get_tm_session(factory, manager, bind=writer)
             create_group(dbsession, "First line", first_line=True)

@@ -44,7 +44,8 @@ class CommandEnv:
             try:
                 self._env = bootstrap(self.config_uri)
             except FileNotFoundError:
-                raise click.ClickException(f"no such configuration file: {self.config_uri}")
+                raise click.ClickException(
+                    f"no such configuration file: {self.config_uri}") from None
             except configparser.Error as exc:  # a malformed ini file
                 reason = " ".join(str(exc).split())
                 raise click.ClickException(f"cannot read {self.config_uri}: {reason}") from None

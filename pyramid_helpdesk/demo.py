@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from .groups.services import add_member, create_group, find_group, first_line_group
-from .people.models import Person, Role
+from .people.models import Role
 from .people.services import create_person, find_by_email
 from .tickets.models import Ticket
 

@@ -6,8 +6,8 @@ and ``firstline`` for members of the first-line group.
 """
 from __future__ import annotations
 
-from pyramid.authorization import ACLHelper, Allow, Authenticated, DENY_ALL, Everyone
 from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.authorization import DENY_ALL, ACLHelper, Allow, Authenticated, Everyone
 from pyramid.events import NewResponse
 from pyramid.session import SignedCookieSessionFactory
 

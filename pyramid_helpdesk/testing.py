@@ -29,14 +29,14 @@ from typing import Any, Iterator
 
 import pytest
 import webtest
-from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import configure
 from .db import get_engine
 from .db.meta import Base
-from .migrations import alembic_config
+from .migrations import reset_database
 
 TEST_PASSWORD = "secret"
 TEST_SECRET = "test-secret-for-signed-cookies-0123456789abcdef"
@@ -58,17 +58,30 @@ def make_test_settings(database_url: str, directory: str, **overrides: str) -> d
     return settings
 
 
-def reset_database(engine: Engine) -> None:
-    """Drop everything and migrate to the newest revision."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+@contextlib.contextmanager
+def throwaway_database(database_url: str, suffix: str, directory: str) -> Iterator[str]:
+    """The URL of a new, empty database of the same kind as ``database_url``.
+
+    SQLite: a file in ``directory``. PostgreSQL: ``<database>_<suffix>`` (plus the
+    pytest-xdist worker) on the same server, dropped when the block ends.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{os.path.join(directory, suffix + '.sqlite')}"
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{url.database}_{suffix}" + (f"_{worker}" if worker else "")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        with admin.connect() as connection:
+            connection.execute(drop)
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
 
 
 def delete_all_rows(engine: Engine) -> None:
@@ -249,7 +262,8 @@ def helpdesk_directory(tmp_path_factory) -> str:
 def helpdesk_app(helpdesk_engine, helpdesk_database_url, helpdesk_directory,
                  helpdesk_test_settings):
     """The WSGI app, built once per session."""
-    settings = make_test_settings(helpdesk_database_url, helpdesk_directory, **helpdesk_test_settings)
+    settings = make_test_settings(helpdesk_database_url, helpdesk_directory,
+                                  **helpdesk_test_settings)
     return build_app(settings, helpdesk_engine)
 
 

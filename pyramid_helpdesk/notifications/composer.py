@@ -5,7 +5,6 @@ event hooks and ``helpdesk.notifiers`` can route them elsewhere.
 """
 from __future__ import annotations
 
-
 from .. import hookimpl
 from ..groups.models import ServiceGroup
 from ..people.models import Person

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pyramid.authorization import Allow, DENY_ALL
+from pyramid.authorization import DENY_ALL, Allow
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 from sqlalchemy import select
 

@@ -160,7 +160,8 @@ class TicketService:
         event = self._record(ticket, EventKind.created, actor, now, flush=False,
                              to_status=S.new, to_group_id=ticket.holder_group_id,
                              message=message, detail={"channel": channel})
-        self.hook.helpdesk_ticket_created(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        self.hook.helpdesk_ticket_created(ticket=ticket, event=event,
+                                        helpdesk=self.hook_context(now))
         decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
         if decision is not None:
             self._apply_routing(ticket, decision, now)
@@ -206,7 +207,8 @@ class TicketService:
         ticket.updated_at = now
         event = self._record(ticket, EventKind.forwarded, actor, now, to_address=address,
                              detail=detail)
-        self.hook.helpdesk_ticket_forwarded(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        self.hook.helpdesk_ticket_forwarded(ticket=ticket, event=event,
+                                        helpdesk=self.hook_context(now))
         self._flush(ticket)
         return event
 
@@ -266,7 +268,8 @@ class TicketService:
         ticket.updated_at = now
         event = self._record(ticket, EventKind.nudged, actor, now,
                              detail={"message": message} if message else {})
-        self.hook.helpdesk_ticket_nudged(ticket=ticket, event=event, helpdesk=self.hook_context(now))
+        self.hook.helpdesk_ticket_nudged(ticket=ticket, event=event,
+                                        helpdesk=self.hook_context(now))
         self._flush(ticket)
         return event
 

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pyramid_helpdesk.db import get_engine
@@ -27,7 +26,12 @@ from pyramid_helpdesk.migrations import alembic_config
 from pyramid_helpdesk.notifications.models import DeliveryStatus, Notification
 from pyramid_helpdesk.people.models import Person, Role
 from pyramid_helpdesk.people.passwords import verify_password
-from pyramid_helpdesk.testing import TEST_SECRET, Helpdesk, reset_database
+from pyramid_helpdesk.testing import (
+    TEST_SECRET,
+    Helpdesk,
+    reset_database,
+    throwaway_database,
+)
 from pyramid_helpdesk.tickets.models import Ticket
 
 HELPDESK = Path(sys.executable).with_name("helpdesk")
@@ -39,22 +43,8 @@ NO_CONFIG = Path()
 @pytest.fixture
 def cli_database_url(helpdesk_database_url, tmp_path):
     """An empty database of the session's backend for one test, dropped afterwards."""
-    url = make_url(helpdesk_database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'helpdesk.sqlite'}"
-        return
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    name = f"{url.database}_cli" + (f"_{worker}" if worker else "")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(helpdesk_database_url, "cli", str(tmp_path)) as url:
+        yield url
 
 
 @dataclass
@@ -250,7 +240,8 @@ def test_a_bad_address_or_password_is_refused_in_one_line(migrated, db, args, ex
 def test_a_first_line_group_is_added_with_its_members(migrated, db):
     migrated.ok("user", "add", "firstline@example.org", "--role", "coordinator",
                 "--password", "desk-password")
-    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk-password")
+    migrated.ok("user", "add", "agent@example.org", "--role", "agent",
+                "--password", "desk-password")
 
     output = migrated.ok("group", "add", "Service desk", "--first-line",
                          "--description", "Phone and triage", "--email", "desk@example.org",
@@ -328,7 +319,8 @@ def test_demo_data_loads_once_and_its_four_accounts_log_in(migrated, db):
 
 
 def test_demo_if_empty_leaves_a_database_with_people_alone(migrated, db):
-    migrated.ok("user", "add", "admin@example.net", "--role", "admin", "--password", "mine-password")
+    migrated.ok("user", "add", "admin@example.net", "--role", "admin",
+                "--password", "mine-password")
 
     output = migrated.ok("demo", "--if-empty")
 
@@ -349,12 +341,14 @@ def test_demo_if_empty_loads_an_empty_database(migrated, db):
 def plugin_listing(output: str) -> dict[str, tuple[str, list[str]]]:
     """``helpdesk plugins`` output as ``{name: (version, [hook, ...])}``."""
     listing: dict[str, tuple[str, list[str]]] = {}
+    hooks: list[str] = []
     for line in output.splitlines():
         if line.startswith("    "):
-            listing[name][1].append(line.strip())
+            hooks.append(line.strip())
         else:
             name, plugin_version = line.split("  ")
-            listing[name] = (plugin_version, [])
+            hooks = []
+            listing[name] = (plugin_version, hooks)
     return listing
 
 
@@ -395,7 +389,8 @@ def test_the_worker_delivers_queued_notifications_as_mail_files(migrated, db):
 def test_a_plugin_adds_a_sub_command(migrated):
     config = migrated.write_ini("with-command.ini",
                                 helpdesk__plugins=f"web {COUNT_COMMAND}")
-    migrated.ok("user", "add", "agent@example.org", "--role", "agent", "--password", "desk-password",
+    migrated.ok("user", "add", "agent@example.org", "--role", "agent",
+                "--password", "desk-password",
                 config=config)
     migrated.ok("user", "add", "user@example.org", "--password", "user-password", config=config)
 

@@ -1,17 +1,16 @@
 """The migrations build exactly the schema the models describe, and can be undone."""
-import os
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from pyramid_helpdesk.db import get_engine
 from pyramid_helpdesk.migrations import alembic_config, current_revision
 from pyramid_helpdesk.models import Base
+from pyramid_helpdesk.testing import throwaway_database
 
 
 def head_revision() -> str:
@@ -33,32 +32,13 @@ def migrate(engine, action, revision) -> None:
 
 @pytest.fixture
 def throwaway_engine(helpdesk_database_url, tmp_path):
-    """An empty database of the session's backend, gone after the test.
-
-    On PostgreSQL it is ``<test database>_mig`` (plus the xdist worker), created
-    next to the test database and dropped afterwards.
-    """
-    url = make_url(helpdesk_database_url)
-    if url.get_backend_name() != "postgresql":
-        engine = get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'throwaway.sqlite'}"})
-        yield engine
-        engine.dispose()
-        return
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    name = f"{url.database}_mig" + (f"_{worker}" if worker else "")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = get_engine({"sqlalchemy.url": url.set(database=name)
-                         .render_as_string(hide_password=False)})
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """An empty database of the session's backend, gone after the test."""
+    with throwaway_database(helpdesk_database_url, "mig", str(tmp_path)) as url:
+        engine = get_engine({"sqlalchemy.url": url})
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def test_the_migrated_test_database_matches_the_models_exactly(helpdesk_engine):

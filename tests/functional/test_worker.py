@@ -319,7 +319,7 @@ def helpdesk_command(ini: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_the_worker_command_sends_the_demo_notifications(tmp_path):
     ini = tmp_path / "helpdesk.ini"
-    ini.write_text(f"""\
+    ini.write_text("""\
 [app:main]
 use = egg:pyramid_helpdesk
 sqlalchemy.url = sqlite:///%(here)s/helpdesk.sqlite
