@@ -2,6 +2,7 @@
 from .attachments.models import Attachment
 from .db.meta import Base
 from .groups.models import GroupMembership, ServiceGroup
+from .intake.models import IntakeItem, IntakeStatus
 from .notifications.models import DeliveryStatus, Notification
 from .people.models import Person, Role
 from .tickets.models import (
@@ -17,7 +18,8 @@ from .tickets.models import (
 )
 
 __all__ = [
-    "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization",
+    "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization", "IntakeItem",
+    "IntakeStatus",
     "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority",
     "Role", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
 ]

@@ -45,7 +45,9 @@ def _send(helpdesk, kind, ticket, recipients, subject, lines, exclude=()):
 
 @hookimpl
 def helpdesk_ticket_created(ticket, event, helpdesk):
-    """Acknowledge a new ticket to its requester and CCs, with its number and link."""
+    """Acknowledge a new ticket to its requester and CCs, unless its channel asked not to."""
+    if not event.detail.get("acknowledge", True):
+        return
     _send(helpdesk, "ticket_created", ticket, _requester_side(ticket), _subject(ticket), [
         f"Your request has been received as ticket {ticket.number}.",
         "Reply to this e-mail or use the link below to follow it; keep the subject as it is.",

@@ -24,7 +24,11 @@ class Notification(Base):
     """One message for one recipient through one notifier backend."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_due", "status", "next_attempt_at", "id"),
+        # How many automatic replies went to one address lately (loop and flood limits).
+        Index("ix_notifications_recipient_kind_created", "recipient", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notifier: Mapped[str] = mapped_column(String(64))

@@ -137,6 +137,9 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     ``number`` is set), ``event`` its ``created``
     :class:`~pyramid_helpdesk.tickets.models.TicketEvent` (``actor`` is the
     staff member who logged it, or ``None`` when the requester did).
+    ``event.detail`` holds ``channel`` and ``acknowledge``: ``False`` when
+    the channel asks that no automatic acknowledgement be sent (the request
+    came from a machine: an auto-reply, a mailing list, a flood).
 
     ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
     of the change (session, settings, outbox, time).

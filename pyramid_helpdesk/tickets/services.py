@@ -127,8 +127,14 @@ class TicketService:
         cc: Iterable[str] = (),
         attachments: Iterable[Upload] = (),
         email_message_id: str | None = None,
+        acknowledge: bool = True,
     ) -> Ticket:
-        """Create a ticket, record it, then route it (or leave it to first line)."""
+        """Create a ticket, record it, then route it (or leave it to first line).
+
+        ``acknowledge=False`` asks that no automatic acknowledgement be sent (the
+        channel knows the request came from a machine); it is recorded in the
+        ``created`` event's detail for the notification plugins.
+        """
         subject = " ".join(subject.split())
         if not subject:
             raise InvalidOperation("a ticket needs a subject")
@@ -159,7 +165,8 @@ class TicketService:
         # A new ticket cannot be stale: its rows are flushed with the hooks' rows.
         event = self._record(ticket, EventKind.created, actor, now, flush=False,
                              to_status=S.new, to_group_id=ticket.holder_group_id,
-                             message=message, detail={"channel": channel})
+                             message=message,
+                             detail={"channel": channel, "acknowledge": acknowledge})
         self.hook.helpdesk_ticket_created(ticket=ticket, event=event,
                                         helpdesk=self.hook_context(now))
         decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
@@ -228,11 +235,11 @@ class TicketService:
                                  email_message_id, expected_version, first_response=staff)
 
     def note(
-        self, ticket: Ticket, *, author: Person, body: str, attachments: Iterable[Upload] = (),
-        expected_version: int | None = None,
+        self, ticket: Ticket, *, author: Person | None, body: str,
+        attachments: Iterable[Upload] = (), expected_version: int | None = None,
     ) -> Message:
-        """Add an internal note that only staff can read."""
-        if not author.is_staff:
+        """Add an internal note that only staff can read (``author=None``: the helpdesk's own)."""
+        if author is not None and not author.is_staff:
             raise InvalidOperation("only staff can add internal notes")
         return self._add_message(ticket, "note", EventKind.noted, MessageKind.internal, body,
                                  author, None, attachments, None, None, expected_version)

@@ -257,3 +257,10 @@ def test_every_message_and_event_belongs_to_its_ticket(helpdesk, staff):
     events = helpdesk.dbsession.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == second.id)).all()
     assert len(count) == 1 and len(events) == 1
+
+
+def test_the_helpdesk_itself_may_add_an_internal_note(helpdesk, staff):
+    ticket = helpdesk.ticket(staff.user)
+    note = helpdesk.tickets.note(ticket, author=None, body="Delivery to user@example.org failed")
+    assert (note.kind, note.author_id, note.author_address) == (MessageKind.internal, None, None)
+    assert helpdesk.tickets.messages(ticket, include_internal=False)[-1].kind is MessageKind.public

@@ -273,3 +273,12 @@ def test_a_nudge_goes_to_the_group_address_or_its_members_when_only_a_group_hold
     helpdesk.tickets.nudge(to_members, actor=staff.coordinator)
     assert recipients(helpdesk, to_members, "ticket_nudged") == [
         "agent@example.org", "other-agent@example.org"]
+
+
+def test_a_ticket_created_without_acknowledgement_sends_none(helpdesk, staff):
+    """A channel that knows a machine wrote the request asks for no automatic reply."""
+    ticket = helpdesk.ticket(staff.user, acknowledge=False)
+    helpdesk.dbsession.flush()
+    rows = helpdesk.dbsession.scalars(
+        select(Notification).where(Notification.ticket_id == ticket.id)).all()
+    assert [row.kind for row in rows] == []

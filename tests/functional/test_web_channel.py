@@ -69,7 +69,7 @@ def test_a_requester_submits_a_ticket_and_lands_on_its_page(helpdesk, staff):
     events = helpdesk.dbsession.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).all()
     assert [event.kind for event in events] == [EventKind.created]
-    assert events[0].detail == {"channel": "web"}
+    assert events[0].detail == {"channel": "web", "acknowledge": True}
     page = response.follow(status=200)
     assert "VPN drops every hour" in page.text
     assert "colleague@example.org" in page.text

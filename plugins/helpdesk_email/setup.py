@@ -1,0 +1,18 @@
+"""helpdesk_email: the e-mail channel of pyramid_helpdesk (intake, threading, SMTP)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="helpdesk_email",
+    version="0.1.0",
+    description="E-mail intake and delivery for pyramid_helpdesk",
+    license="MIT",
+    python_requires=">=3.11",
+    packages=find_packages(),
+    install_requires=[
+        "pyramid_helpdesk",
+        "charset-normalizer>=3.3",
+        "nh3>=0.2.17",
+        "aiosmtpd>=1.4.6",
+    ],
+    entry_points={"pyramid_helpdesk.plugins": ["email = helpdesk_email"]},
+)
