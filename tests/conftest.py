@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["pyramid_helpdesk.testing"]
+pytest_plugins = ["pyramid_helpdesk.testing", "tests.installation"]
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("HELPDESK_TEST_DATABASE_URL") else [])
 
