@@ -27,6 +27,8 @@ EXTRAS = {
         "pytest>=8",
         "pytest-xdist>=3",
         "psycopg[binary]>=3.1",
+        "hypothesis>=6",
+        "cryptography>=42",
     ],
 }
 

@@ -1,0 +1,215 @@
+"""One pipeline for every way mail comes in: journal, parse, thread, store.
+
+:meth:`MailIntake.ingest` is what ``helpdesk mailgate``, ``helpdesk lmtp`` and
+``helpdesk fetchmail`` call for each message, inside a transaction the caller
+commits. The raw bytes are journalled first; the processing runs in a
+savepoint, so a message that cannot become a ticket is quarantined with its
+reason instead of being lost, and a second delivery of the same message is
+recognised and makes nothing new.
+"""
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import io
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from pyramid_helpdesk.attachments.store import Upload
+from pyramid_helpdesk.db.types import utcnow
+from pyramid_helpdesk.errors import DomainError, InvalidOperation
+from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
+from pyramid_helpdesk.intake.services import IntakeJournal
+from pyramid_helpdesk.people.services import find_or_create_requester, normalize_email
+from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
+from pyramid_helpdesk.tickets.services import TicketService
+
+from .autoreply import automatic_reason, over_autoreply_limit
+from .matching import allowed_author, find_ticket
+from .parsing import MalformedMessage, ParsedMessage, parse_message
+from .settings import IntakeSettings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "email"
+NO_SUBJECT = "(no subject)"
+_MESSAGE_ID = re.compile(r"<([^<>\s]{1,990})>")
+
+
+class TemporaryFailure(Exception):
+    """The message could not be stored now (database unreachable): retry later."""
+
+
+class Quarantine(Exception):
+    """This message must wait for staff; the text is the reason shown to them."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one message became."""
+
+    action: str  # created | follow-up | duplicate | quarantined
+    ticket_number: str | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.action, self.ticket_number or "", self.reason]
+        return " ".join(p for p in parts if p)
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID of ``raw`` from its header block alone (no body parsing)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    match = _MESSAGE_ID.search(str(headers.get("message-id", "")))
+    return match.group(1) if match else None
+
+
+class MailIntake:
+    """Turns raw messages into tickets and follow-ups on one database session."""
+
+    def __init__(self, tickets: TicketService, settings: IntakeSettings,
+                 clock=utcnow):
+        self.tickets = tickets
+        self.dbsession = tickets.dbsession
+        self.settings = settings
+        self.clock = clock
+        self.journal = IntakeJournal(self.dbsession, tickets.store, CHANNEL, clock)
+
+    def ingest(self, raw: bytes) -> Outcome:
+        """Journal and process one message; raise :class:`TemporaryFailure` to be retried."""
+        try:
+            item, new = self.journal.record(raw, header_message_id(raw))
+            if not new and item.status is not IntakeStatus.received:
+                return Outcome("duplicate", self._number(item.ticket_id))
+            return self.process(item, raw)
+        except DBAPIError as exc:
+            raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
+
+    def retry(self, item: IntakeItem) -> Outcome:
+        """Process a quarantined item again (after a fix, or once its sender is known)."""
+        return self.process(item, self.journal.raw(item))
+
+    def process(self, item: IntakeItem, raw: bytes) -> Outcome:
+        """Turn the journalled ``item`` into a ticket or a follow-up, else quarantine it."""
+        try:
+            with self.dbsession.begin_nested():
+                outcome, ticket_id, summary = self._process(raw)
+        except (Quarantine, MalformedMessage, DomainError) as exc:
+            return self._quarantine(item, str(exc))
+        except DBAPIError:
+            raise
+        except (SQLAlchemyError, LookupError, ValueError, TypeError, OSError) as exc:
+            log.exception("message %s could not be processed", item.id)
+            return self._quarantine(item, f"could not be processed: {type(exc).__name__}: {exc}")
+        self.journal.processed(item, ticket_id, summary)
+        return outcome
+
+    # -- the pipeline ---------------------------------------------------------------
+
+    def _process(self, raw: bytes) -> tuple[Outcome, int, str]:
+        if len(raw) > self.settings.max_message_size:
+            raise Quarantine(f"message of {len(raw)} bytes is over the size limit")
+        parsed = parse_message(raw, max_part_size=self.tickets.settings.attachments_max_size)
+        summary = f"{parsed.from_address or '?'}: {parsed.subject}"
+        sender = parsed.from_address
+        if not sender:
+            raise Quarantine("the message has no sender address")
+        if sender == self.settings.service_address or self._is_own(parsed):
+            raise Quarantine("the helpdesk's own message came back (mail loop)")
+        ticket = find_ticket(self.dbsession, self.tickets, parsed,
+                             self.settings.message_id_domain)
+        if parsed.is_bounce:
+            return self._bounce(parsed, ticket, summary)
+        if ticket is not None:
+            allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock())
+            if allowed and ticket.status is not TicketStatus.closed:
+                return self._follow_up(ticket, parsed, author), ticket.id, summary
+            if not allowed and self.settings.stranger_follow_up == "quarantine":
+                raise Quarantine(f"{sender} may not write on ticket {ticket.number}")
+        created = self._create(parsed, replaces=ticket)
+        return Outcome("created", created.number), created.id, summary
+
+    def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
+        requester = find_or_create_requester(self.dbsession, parsed.from_address,
+                                             parsed.from_name)
+        description = self._body(parsed)
+        if replaces is not None and replaces.requester_id == requester.id:
+            description = f"(Follow-up to the closed ticket {replaces.number}.)\n\n{description}"
+        return self.tickets.create(
+            requester=requester, subject=parsed.subject or NO_SUBJECT, description=description,
+            channel=CHANNEL, cc=self._cc(parsed, requester.email),
+            attachments=self._uploads(parsed), email_message_id=parsed.message_id,
+            acknowledge=self._acknowledge(parsed),
+        )
+
+    def _follow_up(self, ticket: Ticket, parsed: ParsedMessage, author) -> Outcome:
+        self.tickets.reply(
+            ticket, author=author, author_address=None if author else parsed.from_address,
+            body=self._body(parsed), body_html=parsed.html,
+            attachments=self._uploads(parsed), email_message_id=parsed.message_id,
+        )
+        return Outcome("follow-up", ticket.number)
+
+    def _bounce(self, parsed: ParsedMessage, ticket: Ticket | None,
+                summary: str) -> tuple[Outcome, int, str]:
+        """A bounce of our own notification goes on its ticket; any other is quarantined."""
+        if ticket is None:
+            raise Quarantine("a delivery failure report that matches no ticket")
+        self.tickets.note(ticket, author=None, body=f"Delivery failed:\n\n{parsed.text}")
+        return Outcome("follow-up", ticket.number, "bounce"), ticket.id, summary
+
+    # -- details -----------------------------------------------------------------
+
+    def _is_own(self, parsed: ParsedMessage) -> bool:
+        loop = parsed.headers.get("x-helpdesk-loop", "").strip().lower()
+        return loop == self.settings.message_id_domain.lower()
+
+    def _acknowledge(self, parsed: ParsedMessage) -> bool:
+        reason = automatic_reason(parsed)
+        if reason is not None:
+            log.info("no acknowledgement to %s: %s", parsed.from_address, reason)
+            return False
+        return not over_autoreply_limit(
+            self.dbsession, parsed.from_address, self.settings.autoreply_limit,
+            self.settings.autoreply_window, self.clock())
+
+    def _cc(self, parsed: ParsedMessage, requester: str) -> list[str]:
+        if not self.settings.cc_from_mail:
+            return []
+        skip = {requester, self.settings.service_address}
+        return [a for a in (*parsed.to, *parsed.cc) if a not in skip and _plausible(a)]
+
+    @staticmethod
+    def _body(parsed: ParsedMessage) -> str:
+        lines = [parsed.text.strip()]
+        for part in parsed.skipped:
+            lines.append(f"[Not stored: {part.filename or part.content_type} "
+                         f"({part.size} bytes): {part.reason}]")
+        return "\n\n".join(line for line in lines if line)
+
+    @staticmethod
+    def _uploads(parsed: ParsedMessage) -> list[Upload]:
+        return [Upload(a.filename or "attachment", a.content_type, io.BytesIO(a.content))
+                for a in parsed.attachments]
+
+    def _quarantine(self, item: IntakeItem, reason: str) -> Outcome:
+        self.journal.quarantine(item, reason)
+        return Outcome("quarantined", None, reason)
+
+    def _number(self, ticket_id: int | None) -> str | None:
+        ticket = self.dbsession.get(Ticket, ticket_id) if ticket_id else None
+        return ticket.number if ticket else None
+
+
+def _plausible(address: str) -> bool:
+    """Addresses the lifecycle accepts as CCs (malformed ones are dropped, not fatal)."""
+    try:
+        normalize_email(address)
+    except InvalidOperation:
+        return False
+    return True
+
