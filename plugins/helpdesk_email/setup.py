@@ -8,6 +8,7 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(),
+    package_data={"helpdesk_email": ["templates/*.pt"]},
     install_requires=[
         "pyramid_helpdesk",
         "charset-normalizer>=3.3",

@@ -23,14 +23,17 @@ def helpdesk_register_notifiers(settings):
 
 @hookimpl
 def helpdesk_register_commands():
-    """``helpdesk mailgate``."""
+    """``helpdesk mailgate``, ``helpdesk lmtp`` and ``helpdesk fetchmail``."""
     from .commands import mailgate
+    from .fetchmail import fetchmail
+    from .lmtp import lmtp
 
-    return [mailgate]
+    return [mailgate, lmtp, fetchmail]
 
 
 def includeme(config):
-    """Validate the ``helpdesk.email.*`` settings once, at start-up."""
+    """Validate the ``helpdesk.email.*`` settings once, at start-up; add the staff pages."""
     from .settings import read_intake_settings
 
     config.registry.helpdesk_email = read_intake_settings(config.registry.helpdesk_settings)
+    config.include(".views")

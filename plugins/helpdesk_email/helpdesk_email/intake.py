@@ -46,6 +46,10 @@ class TemporaryFailure(Exception):
 class Quarantine(Exception):
     """This message must wait for staff; the text is the reason shown to them."""
 
+    def __init__(self, reason: str, summary: str = ""):
+        super().__init__(reason)
+        self.summary = summary
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -93,13 +97,22 @@ class MailIntake:
         """Process a quarantined item again (after a fix, or once its sender is known)."""
         return self.process(item, self.journal.raw(item))
 
-    def process(self, item: IntakeItem, raw: bytes) -> Outcome:
+    def release(self, item: IntakeItem) -> Outcome:
+        """Staff let a quarantined item through: it becomes a new ticket of its sender,
+        whatever held it back (a loop guard, a stranger's follow-up, a bounce)."""
+        return self.process(item, self.journal.raw(item), release=True)
+
+    def discard(self, item: IntakeItem, actor_email: str) -> None:
+        """Staff decided a quarantined item needs no ticket."""
+        self.journal.discard(item, f"discarded by {actor_email} ({item.reason})")
+
+    def process(self, item: IntakeItem, raw: bytes, release: bool = False) -> Outcome:
         """Turn the journalled ``item`` into a ticket or a follow-up, else quarantine it."""
         try:
             with self.dbsession.begin_nested():
-                outcome, ticket_id, summary = self._process(raw)
+                outcome, ticket_id, summary = self._process(raw, release)
         except (Quarantine, MalformedMessage, DomainError) as exc:
-            return self._quarantine(item, str(exc))
+            return self._quarantine(item, str(exc), getattr(exc, "summary", ""))
         except DBAPIError:
             raise
         except (SQLAlchemyError, LookupError, ValueError, TypeError, OSError) as exc:
@@ -110,16 +123,19 @@ class MailIntake:
 
     # -- the pipeline ---------------------------------------------------------------
 
-    def _process(self, raw: bytes) -> tuple[Outcome, int, str]:
-        if len(raw) > self.settings.max_message_size:
+    def _process(self, raw: bytes, release: bool) -> tuple[Outcome, int, str]:
+        if len(raw) > self.settings.max_message_size and not release:
             raise Quarantine(f"message of {len(raw)} bytes is over the size limit")
         parsed = parse_message(raw, max_part_size=self.tickets.settings.attachments_max_size)
         summary = f"{parsed.from_address or '?'}: {parsed.subject}"
         sender = parsed.from_address
         if not sender:
-            raise Quarantine("the message has no sender address")
+            raise Quarantine("the message has no sender address", summary)
+        if release:
+            created = self._create(parsed, replaces=None)
+            return Outcome("created", created.number, "released"), created.id, summary
         if sender == self.settings.service_address or self._is_own(parsed):
-            raise Quarantine("the helpdesk's own message came back (mail loop)")
+            raise Quarantine("the helpdesk's own message came back (mail loop)", summary)
         ticket = find_ticket(self.dbsession, self.tickets, parsed,
                              self.settings.message_id_domain)
         if parsed.is_bounce:
@@ -129,7 +145,7 @@ class MailIntake:
             if allowed and ticket.status is not TicketStatus.closed:
                 return self._follow_up(ticket, parsed, author), ticket.id, summary
             if not allowed and self.settings.stranger_follow_up == "quarantine":
-                raise Quarantine(f"{sender} may not write on ticket {ticket.number}")
+                raise Quarantine(f"{sender} may not write on ticket {ticket.number}", summary)
         created = self._create(parsed, replaces=ticket)
         return Outcome("created", created.number), created.id, summary
 
@@ -158,7 +174,7 @@ class MailIntake:
                 summary: str) -> tuple[Outcome, int, str]:
         """A bounce of our own notification goes on its ticket; any other is quarantined."""
         if ticket is None:
-            raise Quarantine("a delivery failure report that matches no ticket")
+            raise Quarantine("a delivery failure report that matches no ticket", summary)
         self.tickets.note(ticket, author=None, body=f"Delivery failed:\n\n{parsed.text}")
         return Outcome("follow-up", ticket.number, "bounce"), ticket.id, summary
 
@@ -196,8 +212,8 @@ class MailIntake:
         return [Upload(a.filename or "attachment", a.content_type, io.BytesIO(a.content))
                 for a in parsed.attachments]
 
-    def _quarantine(self, item: IntakeItem, reason: str) -> Outcome:
-        self.journal.quarantine(item, reason)
+    def _quarantine(self, item: IntakeItem, reason: str, summary: str = "") -> Outcome:
+        self.journal.quarantine(item, reason, summary)
         return Outcome("quarantined", None, reason)
 
     def _number(self, ticket_id: int | None) -> str | None:

@@ -1,0 +1,355 @@
+"""``helpdesk fetchmail``: poll IMAP mailboxes into the intake pipeline.
+
+Configured in the ini file::
+
+    helpdesk.email.imap.mailboxes = main
+    helpdesk.email.imap.interval = 60s
+    helpdesk.email.imap.main.host = imap.example.org
+    helpdesk.email.imap.main.security = ssl         ; ssl | starttls | none
+    helpdesk.email.imap.main.port = 993             ; default: 993 for ssl, else 143
+    helpdesk.email.imap.main.username = helpdesk
+    helpdesk.email.imap.main.password = env:HELPDESK_IMAP_PASSWORD
+    helpdesk.email.imap.main.folder = INBOX
+    helpdesk.email.imap.main.processed_folder = Processed   ; optional
+    helpdesk.email.imap.main.ca_file = /etc/ssl/imap-ca.pem  ; optional
+
+Only unseen messages are fetched, with ``BODY.PEEK[]`` so that fetching marks
+nothing. Each one is stored in its own committed transaction
+(:func:`~helpdesk_email.commands.store_message`); only then is it marked
+``\\Seen`` and, when a processed folder is set, moved there. A crash between
+the two leaves the message unseen: the next run fetches it again and the
+intake journal recognises its Message-ID, so nothing is lost and nothing is
+stored twice. When a message cannot be stored now (database unreachable) the
+mailbox's batch stops, the message stays unseen, and the next pass retries.
+"""
+from __future__ import annotations
+
+import base64
+import imaplib
+import logging
+import re
+import signal
+import ssl
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import click
+
+from pyramid_helpdesk.settings import parse_duration, parse_positive_int, parse_words, read_setting
+
+from .commands import EX_TEMPFAIL, store_message
+
+log = logging.getLogger(__name__)
+
+SECURITY_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+IMAP_TIMEOUT = 60  # seconds for any one exchange with the IMAP server
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_LITERAL_HEADER = re.compile(rb"\bBODY\[\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """One IMAP mailbox to poll, from ``helpdesk.email.imap.<name>.*``."""
+
+    name: str
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    ca_file: str = ""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    mailboxes: tuple[Mailbox, ...]
+    interval: timedelta
+
+
+def read_fetch_settings(raw) -> FetchSettings:
+    """Parse the ``helpdesk.email.imap.*`` keys; a wrong value raises naming the key."""
+    names = read_setting(raw, "helpdesk.email.imap.mailboxes", "", _mailbox_names,
+                         "one or more mailbox names (letters, digits, - and _)")
+    return FetchSettings(
+        mailboxes=tuple(_read_mailbox(raw, name) for name in names),
+        interval=read_setting(raw, "helpdesk.email.imap.interval", "60s", parse_duration,
+                              "a duration such as 60s"),
+    )
+
+
+def _read_mailbox(raw, name: str) -> Mailbox:
+    prefix = f"helpdesk.email.imap.{name}."
+
+    def setting(key, default, parse, expected):
+        return read_setting(raw, prefix + key, default, parse, expected)
+
+    security = setting("security", "ssl", _security, "ssl, starttls or none")
+    return Mailbox(
+        name=name,
+        host=setting("host", "", _required, "the IMAP server's host name"),
+        port=setting("port", str(SECURITY_PORTS[security]), _port, "a port number"),
+        security=security,
+        username=setting("username", "", _required, "the IMAP login name"),
+        password=setting("password", "", _required_secret, "the IMAP password"),
+        folder=setting("folder", "INBOX", _required, "a folder name"),
+        processed_folder=setting("processed_folder", "", str.strip, "a folder name"),
+        ca_file=setting("ca_file", "", str.strip, "a file of CA certificates"),
+    )
+
+
+def _mailbox_names(raw: str) -> tuple[str, ...]:
+    names = parse_words(raw)
+    if not names or not all(_NAME.match(name) for name in names):
+        raise ValueError(raw)
+    return names
+
+
+def _security(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SECURITY_PORTS:
+        raise ValueError(raw)
+    return value
+
+
+def _port(raw: str) -> int:
+    value = parse_positive_int(raw)
+    if value > 65535:
+        raise ValueError(raw)
+    return value
+
+
+def _required(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ValueError(raw)
+    return value
+
+
+def _required_secret(raw: str) -> str:
+    if not raw:
+        raise ValueError("(hidden)")
+    return raw
+
+
+# -- one pass over one mailbox --------------------------------------------------------
+
+
+class MailboxError(Exception):
+    """The IMAP server could not be reached or refused an operation (one line, no secret)."""
+
+
+@dataclass
+class PassReport:
+    """What one pass did in one mailbox."""
+
+    name: str
+    stored: int = 0
+    left: int = 0
+    error: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.stored} stored, {self.left} left"
+
+
+class MailboxPoller:
+    """Fetches a mailbox's unseen messages, stores each, then marks or moves it."""
+
+    def __init__(self, env, mailbox: Mailbox, stopping: threading.Event):
+        self.env = env
+        self.mailbox = mailbox
+        self.stopping = stopping
+
+    def poll(self) -> PassReport:
+        """One pass; errors are reported in the result, never raised."""
+        from sqlalchemy.exc import DBAPIError
+
+        from .intake import TemporaryFailure
+
+        report = PassReport(self.mailbox.name)
+        imap = None
+        try:
+            imap = self._connect()
+            uids = self._unseen(imap)
+            report.left = len(uids)
+            for uid in uids:
+                if self.stopping.is_set():
+                    break
+                raw = self._fetch(imap, uid)
+                if raw is not None:
+                    try:
+                        outcome = store_message(self.env, raw)
+                    except (TemporaryFailure, DBAPIError) as exc:
+                        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+                        report.error = (f"cannot store a message now, it stays unseen: "
+                                        f"{_first_line(reason)}")
+                        break
+                    log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), outcome)
+                    self._done_with(imap, uid)  # only now: the message is committed
+                    report.stored += 1
+                report.left -= 1
+        except MailboxError as exc:
+            report.error = str(exc)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            report.error = self._describe(exc)
+        finally:
+            if imap is not None:
+                self._logout(imap)
+        return report
+
+    # -- IMAP ----------------------------------------------------------------------
+
+    def _connect(self) -> imaplib.IMAP4:
+        box = self.mailbox
+        context = None
+        if box.security != "none":
+            context = ssl.create_default_context(cafile=box.ca_file or None)
+        if box.security == "ssl":
+            imap = imaplib.IMAP4_SSL(box.host, box.port, ssl_context=context,
+                                     timeout=IMAP_TIMEOUT)
+        else:
+            imap = imaplib.IMAP4(box.host, box.port, timeout=IMAP_TIMEOUT)
+        try:
+            if box.security == "starttls":
+                imap.starttls(ssl_context=context)
+            imap.login(box.username, box.password)
+            self._select(imap)
+        except BaseException:
+            self._logout(imap)
+            raise
+        return imap
+
+    def _select(self, imap: imaplib.IMAP4) -> None:
+        box = self.mailbox
+        if box.processed_folder:
+            folder = imap_folder(box.processed_folder)
+            status, found = imap.list('""', folder)
+            if status == "OK" and found == [None]:
+                self._ok(imap.create(folder), f"create folder {box.processed_folder!r}")
+                imap.subscribe(folder)
+        self._ok(imap.select(imap_folder(box.folder)), f"select folder {box.folder!r}")
+
+    def _unseen(self, imap: imaplib.IMAP4) -> list[bytes]:
+        data = self._ok(imap.uid("SEARCH", "UNSEEN"), "search unseen messages")
+        return [uid for line in data if line for uid in line.split()]
+
+    def _fetch(self, imap: imaplib.IMAP4, uid: bytes) -> bytes | None:
+        """The message's bytes, without setting ``\\Seen``; ``None`` if it has gone."""
+        data = self._ok(imap.uid("FETCH", uid, "(BODY.PEEK[])"), f"fetch UID {uid.decode()}")
+        for item in data:
+            if isinstance(item, tuple) and _LITERAL_HEADER.search(item[0]):
+                return item[1]
+        return None
+
+    def _done_with(self, imap: imaplib.IMAP4, uid: bytes) -> None:
+        """Mark a stored message seen and, if configured, move it to the processed folder."""
+        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)"), "mark a message seen")
+        if not self.mailbox.processed_folder:
+            return
+        folder = imap_folder(self.mailbox.processed_folder)
+        if "MOVE" in imap.capabilities:
+            self._ok(imap.uid("MOVE", uid, folder), "move a message")
+            return
+        self._ok(imap.uid("COPY", uid, folder), "copy a message")
+        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)"), "delete a message")
+        if "UIDPLUS" in imap.capabilities:
+            self._ok(imap.uid("EXPUNGE", uid), "expunge a message")
+        else:  # also expunges anything else flagged \Deleted in this folder
+            self._ok(imap.expunge(), "expunge a message")
+
+    def _ok(self, response, doing: str) -> list:
+        status, data = response
+        if status != "OK":
+            text = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
+            raise MailboxError(self._where(f"cannot {doing}: {text or status}"))
+        return data
+
+    @staticmethod
+    def _logout(imap: imaplib.IMAP4) -> None:
+        try:
+            imap.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass  # the connection is gone already: nothing more to tidy
+
+    def _describe(self, exc: Exception) -> str:
+        if isinstance(exc, imaplib.IMAP4.error):
+            text = exc.args[0] if exc.args else str(exc)
+            if isinstance(text, bytes):
+                text = text.decode(errors="replace")
+        else:
+            text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return self._where(_first_line(text))
+
+    def _where(self, text: str) -> str:
+        text = text.replace(self.mailbox.password, "***") if self.mailbox.password else text
+        return f"IMAP {self.mailbox.host}:{self.mailbox.port}: {text}"
+
+
+def imap_folder(name: str) -> str:
+    """A folder name as an IMAP quoted string, in IMAP's modified UTF-7 (RFC 3501, 5.1.3)."""
+    encoded, pending = [], []
+
+    def flush():
+        if pending:
+            utf16 = "".join(pending).encode("utf-16-be")
+            encoded.append("&" + base64.b64encode(utf16).decode().rstrip("=").replace("/", ",")
+                           + "-")
+            pending.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            encoded.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    text = "".join(encoded)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- the command --------------------------------------------------------------------
+
+
+@click.command("fetchmail")
+@click.option("--once", is_flag=True, help="Poll every mailbox once, then exit.")
+@click.option("--interval", metavar="DURATION", default=None,
+              help="Pause between passes, e.g. 30s or 5m "
+                   "(default: helpdesk.email.imap.interval, else 60s).")
+@click.pass_obj
+def fetchmail(env, once, interval):
+    """Store the unseen messages of the configured IMAP mailboxes; exit 75 to retry."""
+    settings = read_fetch_settings(env.settings.raw)
+    pause = settings.interval
+    if interval is not None:
+        try:
+            pause = parse_duration(interval)
+        except ValueError:
+            raise click.BadParameter("expected a duration such as 60s",
+                                     param_hint="--interval") from None
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    pollers = [MailboxPoller(env, box, stopping) for box in settings.mailboxes]
+    while True:
+        failed = False
+        for poller in pollers:
+            if stopping.is_set():
+                break
+            report = poller.poll()
+            failed |= bool(report.error)
+            if once or report.stored or report.error:
+                click.echo(str(report))
+            if report.error:
+                click.echo(f"helpdesk fetchmail: {report.name}: {report.error}", err=True)
+        if once or stopping.wait(pause.total_seconds()):
+            break
+    if once and failed:
+        sys.exit(EX_TEMPFAIL)
+
+
+def _first_line(reason) -> str:
+    text = str(reason).strip()
+    return text.splitlines()[0] if text else type(reason).__name__

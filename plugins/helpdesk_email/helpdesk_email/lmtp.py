@@ -1,0 +1,162 @@
+"""``helpdesk lmtp``: an LMTP listener for an MTA's ``lmtp:`` transport (Postfix).
+
+Each message is stored through the one intake pipeline
+(:func:`~helpdesk_email.commands.store_message`) in a worker thread, then
+answered once per recipient, as LMTP requires: ``250`` once it is committed
+(as a ticket, a follow-up, a recognised duplicate or in quarantine), ``451``
+when it could not be stored now, so the MTA keeps it and retries. The message
+is stored once whatever the number of recipients: they all name the helpdesk.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import click
+from aiosmtpd.lmtp import LMTP
+
+from .commands import store_message
+
+log = logging.getLogger(__name__)
+
+STORE_THREADS = 4  # messages stored at the same time; the database serialises the rest
+DRAIN_SECONDS = 30  # on SIGTERM, how long messages being stored get to finish
+RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
+TOO_BIG = "552 5.3.4 Message too big for this helpdesk"
+
+
+class IntakeHandler:
+    """The aiosmtpd handler: store each message, answer with its fate."""
+
+    def __init__(self, env, executor: ThreadPoolExecutor):
+        self.env = env
+        self.executor = executor
+        self.in_flight: set[asyncio.Future] = set()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        from sqlalchemy.exc import DBAPIError
+
+        from .intake import TemporaryFailure
+
+        raw = envelope.original_content or envelope.content
+        stored = asyncio.get_running_loop().run_in_executor(
+            self.executor, store_message, self.env, raw)
+        self.in_flight.add(stored)
+        try:
+            outcome = await stored
+        except (TemporaryFailure, DBAPIError) as exc:
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+            log.warning("message from %s not stored, the client will retry: %s",
+                        envelope.mail_from, _first_line(reason))
+            return RETRY_LATER
+        except Exception:  # a defect: keep the message at the MTA rather than bounce it
+            log.exception("message from %s not stored, the client will retry",
+                          envelope.mail_from)
+            return RETRY_LATER
+        finally:
+            self.in_flight.discard(stored)
+        log.info("message from %s: %s", envelope.mail_from, outcome)
+        return f"250 2.0.0 Stored: {outcome}"
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for the messages being stored, so their senders get an answer."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=timeout)
+
+
+class HelpdeskLMTP(LMTP):
+    """aiosmtpd's LMTP server, answering DATA once per recipient.
+
+    aiosmtpd sends one reply after DATA, as in SMTP; LMTP (RFC 2033, 4.2)
+    wants one per accepted recipient, and a client waits for all of them.
+    The final reply of a DATA command (stored, retry later, too big) is
+    therefore repeated for every recipient. Open connections are kept in
+    ``connections`` so that a shutdown can say goodbye (421) to each.
+    """
+
+    def __init__(self, handler, *, connections: set, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.connections = connections
+        self._replies_due = 0
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self.connections.add(self)
+
+    def connection_lost(self, exc) -> None:
+        self.connections.discard(self)
+        super().connection_lost(exc)
+
+    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's name
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._replies_due = 0
+
+    async def push(self, status: str) -> None:
+        if status.startswith("354"):  # the data follows: the next reply is the verdict
+            self._replies_due = len(self.envelope.rcpt_tos) if self.envelope else 1
+            await super().push(status)
+            return
+        replies, self._replies_due = max(self._replies_due, 1), 0
+        if status.startswith("552 Error: Too much mail data"):
+            status = TOO_BIG
+        for _ in range(replies):
+            await super().push(status)
+
+    def say_goodbye(self) -> None:
+        """Tell the client the service is going away and close the connection."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"421 4.3.2 Service shutting down\r\n")
+            self.transport.close()
+
+
+async def serve(env, host: str, port: int, size_limit: int) -> None:
+    """Listen until SIGTERM or SIGINT, then let the messages being stored finish."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="lmtp-store")
+    handler = IntakeHandler(env, executor)
+    connections: set[HelpdeskLMTP] = set()
+    hostname = socket.gethostname()  # not getfqdn(): that may wait on DNS
+    try:
+        server = await loop.create_server(
+            lambda: HelpdeskLMTP(handler, connections=connections, hostname=hostname,
+                                 data_size_limit=size_limit, ident="helpdesk LMTP"),
+            host, port)
+    except OSError as exc:
+        executor.shutdown()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    try:
+        bound_host, bound_port = server.sockets[0].getsockname()[:2]
+        click.echo(f"listening on {bound_host}:{bound_port}")
+        await stopping.wait()
+    finally:
+        server.close()
+        await handler.drain(DRAIN_SECONDS)
+        for connection in list(connections):
+            connection.say_goodbye()
+        await server.wait_closed()
+        executor.shutdown(wait=True)
+    click.echo("stopped")
+
+
+@click.command("lmtp")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8024, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port, printed once listening).")
+@click.pass_obj
+def lmtp(env, host, port):
+    """Receive mail over LMTP (Postfix lmtp: transport); stop with SIGTERM."""
+    size_limit = env.registry.helpdesk_email.max_message_size  # also loads and checks the ini
+    asyncio.run(serve(env, host, port, size_limit))
+
+
+def _first_line(reason) -> str:
+    text = str(reason).strip()
+    return text.splitlines()[0] if text else type(reason).__name__

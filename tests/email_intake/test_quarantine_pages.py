@@ -1,0 +1,58 @@
+"""Staff see quarantined mail with its reason, and retry, release or discard it."""
+from sqlalchemy import func, select
+
+from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
+from pyramid_helpdesk.tickets.models import Ticket
+
+from .conftest import message
+
+QUARANTINE = "/staff/mail/quarantine"
+
+
+def quarantined(helpdesk, intake, raw) -> IntakeItem:
+    intake(raw)
+    helpdesk.dbsession.commit()
+    return helpdesk.dbsession.scalars(select(IntakeItem).order_by(IntakeItem.id.desc())).first()
+
+
+def tickets(helpdesk) -> int:
+    return helpdesk.dbsession.scalar(select(func.count()).select_from(Ticket))
+
+
+def test_staff_see_the_quarantine_with_reasons_and_requesters_may_not(helpdesk, staff, intake):
+    item = quarantined(helpdesk, intake, message(subject="Loop", X_Helpdesk_Loop="example.org"))
+    helpdesk.login("user@example.org")
+    helpdesk.app.get(QUARANTINE, status=403)
+    helpdesk.logout()
+    helpdesk.login("firstline@example.org")
+    page = helpdesk.app.get(QUARANTINE)
+    assert "mail loop" in page.text and "user@example.org: Loop" in page.text
+    detail = helpdesk.app.get(f"{QUARANTINE}/{item.id}")
+    assert "Every second page jams." in detail.text
+
+
+def test_release_turns_a_quarantined_message_into_a_ticket(helpdesk, staff, intake):
+    item = quarantined(helpdesk, intake, message(subject="Loop", X_Helpdesk_Loop="example.org"))
+    token = helpdesk.login("firstline@example.org")
+    response = helpdesk.app.post(f"{QUARANTINE}/{item.id}/release", {"csrf_token": token})
+    assert "Result: created" in response.follow().text
+    helpdesk.refresh(item)
+    assert item.status is IntakeStatus.processed and tickets(helpdesk) == 1
+
+
+def test_discard_keeps_the_message_out_of_the_list_and_makes_no_ticket(helpdesk, staff, intake):
+    item = quarantined(helpdesk, intake, message(sender=""))
+    token = helpdesk.login("firstline@example.org")
+    helpdesk.app.post(f"{QUARANTINE}/{item.id}/discard", {"csrf_token": token}, status=303)
+    helpdesk.refresh(item)
+    assert item.status is IntakeStatus.discarded and "firstline@example.org" in item.reason
+    assert "The quarantine is empty." in helpdesk.app.get(QUARANTINE).text
+    assert tickets(helpdesk) == 0
+
+
+def test_actions_need_a_csrf_token(helpdesk, staff, intake):
+    item = quarantined(helpdesk, intake, message(sender=""))
+    helpdesk.login("firstline@example.org")
+    helpdesk.app.post(f"{QUARANTINE}/{item.id}/retry", {}, status=400)
+    helpdesk.refresh(item)
+    assert item.status is IntakeStatus.quarantined
