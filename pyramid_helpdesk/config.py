@@ -35,7 +35,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
 
     # 2. Plumbing: database session per request, templates, sessions and security.
     config.include(".db")
-    config.include("pyramid_chameleon")
+    config.include(".templating")
     config.include(".security")
 
     # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
