@@ -187,6 +187,12 @@ class MailboxPoller:
                         report.error = (f"cannot store a message now, it stays unseen: "
                                         f"{_first_line(reason)}")
                         break
+                    except Exception as exc:  # a defect: keep the message, keep polling
+                        log.exception("%s: UID %s could not be stored", self.mailbox.name,
+                                      uid.decode())
+                        report.error = (f"a message could not be stored, it stays unseen: "
+                                        f"{type(exc).__name__}: {_first_line(exc)}")
+                        break
                     log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), outcome)
                     self._done_with(imap, uid)  # only now: the message is committed
                     report.stored += 1

@@ -16,7 +16,6 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import click
-from aiosmtpd.lmtp import LMTP
 
 from .commands import store_message
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 STORE_THREADS = 4  # messages stored at the same time; the database serialises the rest
 DRAIN_SECONDS = 30  # on SIGTERM, how long messages being stored get to finish
 RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
-TOO_BIG = "552 5.3.4 Message too big for this helpdesk"
 
 
 class IntakeHandler:
@@ -67,55 +65,10 @@ class IntakeHandler:
             await asyncio.wait(set(self.in_flight), timeout=timeout)
 
 
-class HelpdeskLMTP(LMTP):
-    """aiosmtpd's LMTP server, answering DATA once per recipient.
-
-    aiosmtpd sends one reply after DATA, as in SMTP; LMTP (RFC 2033, 4.2)
-    wants one per accepted recipient, and a client waits for all of them.
-    The final reply of a DATA command (stored, retry later, too big) is
-    therefore repeated for every recipient. Open connections are kept in
-    ``connections`` so that a shutdown can say goodbye (421) to each.
-    """
-
-    def __init__(self, handler, *, connections: set, **kwargs):
-        super().__init__(handler, **kwargs)
-        self.connections = connections
-        self._replies_due = 0
-
-    def connection_made(self, transport) -> None:
-        super().connection_made(transport)
-        self.connections.add(self)
-
-    def connection_lost(self, exc) -> None:
-        self.connections.discard(self)
-        super().connection_lost(exc)
-
-    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802 - aiosmtpd's name
-        try:
-            await super().smtp_DATA(arg)
-        finally:
-            self._replies_due = 0
-
-    async def push(self, status: str) -> None:
-        if status.startswith("354"):  # the data follows: the next reply is the verdict
-            self._replies_due = len(self.envelope.rcpt_tos) if self.envelope else 1
-            await super().push(status)
-            return
-        replies, self._replies_due = max(self._replies_due, 1), 0
-        if status.startswith("552 Error: Too much mail data"):
-            status = TOO_BIG
-        for _ in range(replies):
-            await super().push(status)
-
-    def say_goodbye(self) -> None:
-        """Tell the client the service is going away and close the connection."""
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(b"421 4.3.2 Service shutting down\r\n")
-            self.transport.close()
-
-
 async def serve(env, host: str, port: int, size_limit: int) -> None:
     """Listen until SIGTERM or SIGINT, then let the messages being stored finish."""
+    from .lmtp_server import HelpdeskLMTP  # aiosmtpd: imported only by this command
+
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -131,7 +84,8 @@ async def serve(env, host: str, port: int, size_limit: int) -> None:
             host, port)
     except OSError as exc:
         executor.shutdown()
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                                   ) from None
     try:
         bound_host, bound_port = server.sockets[0].getsockname()[:2]
         click.echo(f"listening on {bound_host}:{bound_port}")

@@ -1,0 +1,124 @@
+"""``helpdesk lmtp`` as Postfix's ``lmtp:`` transport drives it, through ``smtplib.LMTP``."""
+from __future__ import annotations
+
+import contextlib
+import select
+import signal
+import smtplib
+import subprocess
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
+
+from pyramid_helpdesk.tickets.models import Ticket
+from tests.email_intake.conftest import message
+from tests.installation import HELPDESK, command_environment
+
+from .conftest import email_ini, unreachable_database
+
+RECIPIENTS = ["helpdesk@example.org", "it-support@example.org"]
+
+
+@contextlib.contextmanager
+def lmtp_server(installation, ini):
+    """``helpdesk lmtp --port 0`` running; yields (process, port) once it listens.
+
+    On leaving, the server is sent SIGTERM (unless it stopped) and waited for; its
+    standard error is then in ``process.errors``.
+    """
+    process = subprocess.Popen(
+        [str(HELPDESK), "-c", str(ini), "lmtp", "--port", "0"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=installation.directory,
+        env=command_environment())
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        if not line.startswith("listening on 127.0.0.1:"):
+            process.kill()
+            pytest.fail(f"helpdesk lmtp did not start: {line!r} {process.stderr.read()}")
+        yield process, int(line.rsplit(":", 1)[1])
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        process.errors = process.stderr.read()  # what it logged, once it has stopped
+        process.stdout.close()
+        process.stderr.close()
+
+
+def on_the_wire(raw: bytes) -> bytes:
+    """Mail travels with CRLF line ends (smtplib sends bytes as they are)."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def deliver(port: int, raw: bytes, recipients=RECIPIENTS) -> list[tuple[int, str]]:
+    """One LMTP transaction; the replies after DATA, one per recipient."""
+    with smtplib.LMTP("127.0.0.1", port, timeout=60) as client:
+        return transaction(client, raw, recipients)
+
+
+def transaction(client: smtplib.LMTP, raw: bytes, recipients=RECIPIENTS):
+    client.ehlo("mx.example.net")
+    assert client.mail("postmaster@example.net")[0] == 250
+    for recipient in recipients:
+        assert client.rcpt(recipient)[0] == 250
+    # smtplib reads one reply after DATA, as in SMTP; LMTP sends one per recipient.
+    replies = [client.data(on_the_wire(raw))]
+    replies += [client.getreply() for _ in recipients[1:]]
+    return [(code, text.decode()) for code, text in replies]
+
+
+def ticket_count(db) -> int:
+    return db().scalar(sql_select(func.count()).select_from(Ticket))
+
+
+def test_a_message_for_two_recipients_becomes_one_ticket_and_each_gets_250(migrated, db):
+    ini = email_ini(migrated)
+    with lmtp_server(migrated, ini) as (process, port):
+        replies = deliver(port, message(message_id="lmtp-first"))
+        ticket = db().scalars(sql_select(Ticket)).one()
+        assert replies == [(250, f"2.0.0 Stored: created {ticket.number}")] * 2
+        assert ticket.subject == "Printer on floor 2 jams"
+
+        again = deliver(port, message(message_id="lmtp-first"))
+        assert again == [(250, f"2.0.0 Stored: duplicate {ticket.number}")] * 2
+        assert ticket_count(db) == 1
+
+
+def test_an_unreachable_database_answers_451_to_each_recipient_so_postfix_retries(
+        offline):
+    ini = email_ini(offline, sqlalchemy__url=unreachable_database(offline))
+    with lmtp_server(offline, ini) as (process, port):
+        replies = deliver(port, message())
+    assert [code for code, _ in replies] == [451, 451]
+    assert all(text.startswith("4.3.0 ") for _, text in replies)
+    assert process.returncode == 0
+    assert "not stored, the client will retry" in process.errors
+    assert "Traceback" not in process.errors
+
+
+def test_an_oversized_message_gets_552_per_recipient_and_the_session_goes_on(migrated, db):
+    ini = email_ini(migrated, helpdesk__attachments__max_size="4KB")  # messages up to 8 KB
+    huge = message(body="A line of a very long log file.\n" * 1000)
+    with lmtp_server(migrated, ini) as (process, port), \
+            smtplib.LMTP("127.0.0.1", port, timeout=60) as client:
+        assert [code for code, _ in transaction(client, huge)] == [552, 552]
+        assert client.rset()[0] == 250
+        code, text = client.mail("postmaster@example.net", ["SIZE=20000"])
+        assert (code, text) == (552, b"5.3.4 Message too big for this helpdesk")
+        assert client.rset()[0] == 250
+        assert [code for code, _ in transaction(client, message())] == [250, 250]
+    assert ticket_count(db) == 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_closes_open_sessions_with_421_and_exits_0(migrated, signum):
+    ini = email_ini(migrated)
+    with lmtp_server(migrated, ini) as (process, port), \
+            smtplib.LMTP("127.0.0.1", port, timeout=60) as client:
+        assert client.ehlo("mx.example.net")[0] == 250
+        process.send_signal(signum)
+        assert process.wait(timeout=60) == 0
+        assert client.getreply() == (421, b"4.3.2 Service shutting down")
+    assert process.returncode == 0
