@@ -127,6 +127,7 @@ class TicketService:
         cc: Iterable[str] = (),
         attachments: Iterable[Upload] = (),
         email_message_id: str | None = None,
+        body_html: str | None = None,
         acknowledge: bool = True,
     ) -> Ticket:
         """Create a ticket, record it, then route it (or leave it to first line).
@@ -157,8 +158,8 @@ class TicketService:
             person = find_by_email(self.dbsession, address)
             ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
         message = Message(
-            ticket_id=ticket.id, kind=MessageKind.public, author=requester,
-            body=description, email_message_id=email_message_id, created_at=now,
+            ticket_id=ticket.id, kind=MessageKind.public, author=requester, body=description,
+            body_html=body_html, email_message_id=email_message_id, created_at=now,
         )
         self.dbsession.add(message)
         self._store_attachments(ticket, message, attachments)

@@ -189,3 +189,17 @@ def test_a_new_requester_known_by_address_keeps_their_account(helpdesk, staff, i
     intake(message(sender="USER@example.org"))
     assert only_ticket(helpdesk).requester_id == staff.user.id
     assert find_by_email(helpdesk.dbsession, "user@example.org").id == staff.user.id
+
+
+def test_html_mail_keeps_sanitised_html_beside_its_text(helpdesk, staff, intake):
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "user@example.org", SERVICE, "Screenshot"
+    mail["Message-ID"] = "<html-only@mail.example.net>"
+    mail.set_content("<p>The <b>VPN</b> client says <i>error 809</i>."
+                     "<script>alert(1)</script></p>", subtype="html")
+    intake(mail.as_bytes())
+    (first,) = helpdesk.tickets.messages(only_ticket(helpdesk), include_internal=True)
+    assert "error 809" in first.body and "<b>" not in first.body
+    assert "<b>VPN</b>" in first.body_html and "script" not in first.body_html

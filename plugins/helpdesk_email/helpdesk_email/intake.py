@@ -159,7 +159,7 @@ class MailIntake:
             requester=requester, subject=parsed.subject or NO_SUBJECT, description=description,
             channel=CHANNEL, cc=self._cc(parsed, requester.email),
             attachments=self._uploads(parsed), email_message_id=parsed.message_id,
-            acknowledge=self._acknowledge(parsed),
+            body_html=parsed.html, acknowledge=self._acknowledge(parsed),
         )
 
     def _follow_up(self, ticket: Ticket, parsed: ParsedMessage, author) -> Outcome:
