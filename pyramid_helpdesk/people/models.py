@@ -46,6 +46,8 @@ class Person(Base):
     profile_completed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when mail to this address bounced; cleared when mail from it arrives again.
+    undeliverable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_staff(self) -> bool:

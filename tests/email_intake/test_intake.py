@@ -176,13 +176,23 @@ def test_a_bounce_of_our_notification_is_noted_on_its_ticket(helpdesk, staff, in
     ticket = only_ticket(helpdesk)
     root = thread_root_id(ticket.number, "example.org")
     bounce = message(subject="Undelivered Mail Returned to Sender",
-                     sender="MAILER-DAEMON@mail.example.net", body="550 no such user",
+                     sender="MAILER-DAEMON@mail.example.net",
+                     body="550 no such user\n\nFinal-Recipient: rfc822; user@example.org\n",
                      References=root, Auto_Submitted="auto-replied", Return_Path="<>")
     outcome = intake(bounce)
     assert outcome.ticket_number == ticket.number
     note = helpdesk.tickets.messages(ticket, include_internal=True)[-1]
     assert note.kind is MessageKind.internal and "550 no such user" in note.body
+    assert "Delivery to user@example.org failed" in note.body
     assert count(helpdesk, Ticket) == 1
+    assert staff.user.undeliverable_since is not None
+    # Staff see it on the ticket; mail from the address later shows it works again.
+    helpdesk.dbsession.commit()
+    helpdesk.login("firstline@example.org")
+    page = helpdesk.app.get(f"/tickets/{ticket.number}")
+    assert "mail to user@example.org bounces since" in page.text
+    intake(message(subject=f"Re: [{ticket.number}] fixed my mailbox"))
+    assert staff.user.undeliverable_since is None
 
 
 def test_a_new_requester_known_by_address_keeps_their_account(helpdesk, staff, intake):

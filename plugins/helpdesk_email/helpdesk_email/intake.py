@@ -23,7 +23,11 @@ from pyramid_helpdesk.db.types import utcnow
 from pyramid_helpdesk.errors import DomainError, InvalidOperation
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
 from pyramid_helpdesk.intake.services import IntakeJournal
-from pyramid_helpdesk.people.services import find_or_create_requester, normalize_email
+from pyramid_helpdesk.people.services import (
+    find_by_email,
+    find_or_create_requester,
+    normalize_email,
+)
 from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
 from pyramid_helpdesk.tickets.services import TicketService
 
@@ -139,7 +143,7 @@ class MailIntake:
         ticket = find_ticket(self.dbsession, self.tickets, parsed,
                              self.settings.message_id_domain)
         if parsed.is_bounce:
-            return self._bounce(parsed, ticket, summary)
+            return self._bounce(raw, parsed, ticket, summary)
         if ticket is not None:
             allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock())
             if allowed and ticket.status is not TicketStatus.closed:
@@ -152,6 +156,7 @@ class MailIntake:
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
         requester = find_or_create_requester(self.dbsession, parsed.from_address,
                                              parsed.from_name)
+        requester.undeliverable_since = None  # mail from it arrives: it works again
         description = self._body(parsed)
         if replaces is not None and replaces.requester_id == requester.id:
             description = f"(Follow-up to the closed ticket {replaces.number}.)\n\n{description}"
@@ -163,6 +168,8 @@ class MailIntake:
         )
 
     def _follow_up(self, ticket: Ticket, parsed: ParsedMessage, author) -> Outcome:
+        if author is not None:
+            author.undeliverable_since = None
         self.tickets.reply(
             ticket, author=author, author_address=None if author else parsed.from_address,
             body=self._body(parsed), body_html=parsed.html,
@@ -170,12 +177,20 @@ class MailIntake:
         )
         return Outcome("follow-up", ticket.number)
 
-    def _bounce(self, parsed: ParsedMessage, ticket: Ticket | None,
+    def _bounce(self, raw: bytes, parsed: ParsedMessage, ticket: Ticket | None,
                 summary: str) -> tuple[Outcome, int, str]:
-        """A bounce of our own notification goes on its ticket; any other is quarantined."""
+        """A bounce of our own notification goes on its ticket, and the address that
+        failed is marked undeliverable; any other bounce is quarantined."""
         if ticket is None:
             raise Quarantine("a delivery failure report that matches no ticket", summary)
-        self.tickets.note(ticket, author=None, body=f"Delivery failed:\n\n{parsed.text}")
+        failed = failed_recipients(raw)
+        for address in failed:
+            person = find_by_email(self.dbsession, address)
+            if person is not None and person.undeliverable_since is None:
+                person.undeliverable_since = self.clock()
+        who = ", ".join(failed) or "an unknown recipient"
+        self.tickets.note(ticket, author=None,
+                          body=f"Delivery to {who} failed:\n\n{parsed.text}")
         return Outcome("follow-up", ticket.number, "bounce"), ticket.id, summary
 
     # -- details -----------------------------------------------------------------
@@ -219,6 +234,17 @@ class MailIntake:
     def _number(self, ticket_id: int | None) -> str | None:
         ticket = self.dbsession.get(Ticket, ticket_id) if ticket_id else None
         return ticket.number if ticket else None
+
+
+_FAILED_RECIPIENT = re.compile(
+    rb"^(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def failed_recipients(raw: bytes) -> list[str]:
+    """The addresses a delivery status notification reports as failed."""
+    found = (m.group(1).decode("ascii", "replace").lower() for m in _FAILED_RECIPIENT.finditer(raw))
+    return list(dict.fromkeys(found))
 
 
 def _plausible(address: str) -> bool:
