@@ -9,8 +9,8 @@ shapes mail clients give to history:
   and the French, German and Spanish forms);
 - Outlook's "-----Original Message-----" (Chinese Outlook: "-----邮件原件-----"),
   Foxmail's and QQ Mail's "------------------ 原始邮件 ------------------";
-- a header block: "From: ..." (or "发件人:") followed within a few lines by
-  "Sent:", "Date:", "To:", "Subject:" (or "发送时间:", "收件人:", "主题:"),
+- a header block: "From: ..." (or "发件人:") followed within four lines by two
+  of "Sent:", "Date:", "To:", "Subject:" (or "发送时间:", "收件人:", "主题:"),
   with Outlook's "________________" rule above it if there is one.
 
 Interleaved replies (quotes with answers below them) are not cut: only a quote
@@ -88,9 +88,13 @@ def _first_marker(lines: list[str]) -> int | None:
 
 
 def _header_block(lines: list[str], index: int) -> bool:
-    """Whether the "From:" line at *index* is followed by other header fields."""
+    """Whether the "From:" line at *index* starts a block of header fields.
+
+    Two more fields are needed in the next four lines (Outlook writes Sent, To,
+    Subject): a contact form's "From: ... / Subject: ..." is content.
+    """
     following = [line for line in lines[index + 1:index + 6] if line.strip()][:4]
-    return any(_NEXT_FIELD.match(line) for line in following)
+    return sum(1 for line in following if _NEXT_FIELD.match(line)) >= 2
 
 
 def _forwarded(lines: list[str], index: int) -> bool:
