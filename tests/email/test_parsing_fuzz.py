@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from helpdesk_email.html import html_to_text, sanitize_html
 from helpdesk_email.parsing import MalformedMessage, ParsedMessage, parse_message
-from helpdesk_email.quoting import split_quoted
+from pyramid_helpdesk.tickets.quoting import split_quoted
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
 RAW = [path.read_bytes() for path in CORPUS]

@@ -7,7 +7,7 @@ import pytest
 
 from helpdesk_email.html import html_to_text
 from helpdesk_email.parsing import parse_message
-from helpdesk_email.quoting import split_quoted
+from pyramid_helpdesk.tickets.quoting import split_quoted
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -264,3 +264,14 @@ def test_the_helpdesk_itself_may_add_an_internal_note(helpdesk, staff):
     note = helpdesk.tickets.note(ticket, author=None, body="Delivery to user@example.org failed")
     assert (note.kind, note.author_id, note.author_address) == (MessageKind.internal, None, None)
     assert helpdesk.tickets.messages(ticket, include_internal=False)[-1].kind is MessageKind.public
+
+
+def test_the_ticket_page_folds_quoted_history_and_keeps_it(helpdesk, staff):
+    body = ("Still broken after the update.\n\n"
+            "On Mon, 3 Nov 2026, Helpdesk wrote:\n> Try again now.\n")
+    ticket = helpdesk.ticket(staff.user, description=body)
+    helpdesk.login("user@example.org")
+    page = helpdesk.app.get(f"/tickets/{ticket.number}")
+    message = page.html.select_one("article.message")
+    assert message.select_one("div.body").text.strip() == "Still broken after the update."
+    assert "> Try again now." in message.select_one("details.quoted").text
