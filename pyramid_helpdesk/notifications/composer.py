@@ -74,11 +74,12 @@ def helpdesk_ticket_forwarded(ticket, event, helpdesk):
 
 @hookimpl
 def helpdesk_message_added(ticket, message, event, helpdesk):
-    """Staff replies go to the requester side; requester replies go to the holder."""
-    author = message.author.email if message.author else message.author_address
+    """Staff replies go to the requester side, requester replies to the holder;
+    internal notes go to nobody (staff read them on the ticket)."""
     if message.kind is MessageKind.internal:
-        recipients = _holder_addresses(ticket, helpdesk)
-    elif message.author is not None and message.author.is_staff and (
+        return
+    author = message.author.email if message.author else message.author_address
+    if message.author is not None and message.author.is_staff and (
         message.author_id != ticket.requester_id
     ):
         recipients = _requester_side(ticket)
@@ -90,12 +91,28 @@ def helpdesk_message_added(ticket, message, event, helpdesk):
 
 @hookimpl
 def helpdesk_ticket_status_changed(ticket, event, helpdesk):
-    """Tell the requester side when their ticket is resolved."""
-    if event.to_status is TicketStatus.resolved:
-        _send(helpdesk, "ticket_resolved", ticket, _requester_side(ticket),
-              _subject(ticket, "Resolved: "),
-              [f"Ticket {ticket.number} has been resolved.",
-               "If the problem is not solved, reply and the ticket reopens."])
+    """Tell the requester side when their ticket waits for them, is resolved or closed
+    (not the person who made the change)."""
+    notice = STATUS_NOTICES.get(event.to_status)
+    if notice is None:
+        return
+    kind, prefix, lines = notice
+    actor = helpdesk.dbsession.get(Person, event.actor_id) if event.actor_id else None
+    _send(helpdesk, kind, ticket, _requester_side(ticket), _subject(ticket, prefix),
+          [line.format(number=ticket.number) for line in lines],
+          exclude=[actor.email] if actor else ())
+
+
+STATUS_NOTICES = {
+    TicketStatus.pending: ("ticket_pending", "Waiting for you: ", [
+        "Ticket {number} is waiting for your answer.",
+        "Reply to this e-mail or on the ticket page."]),
+    TicketStatus.resolved: ("ticket_resolved", "Resolved: ", [
+        "Ticket {number} has been resolved.",
+        "If the problem is not solved, reply and the ticket reopens."]),
+    TicketStatus.closed: ("ticket_closed", "Closed: ", [
+        "Ticket {number} is closed. For anything new, write to us again."]),
+}
 
 
 @hookimpl

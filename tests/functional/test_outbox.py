@@ -220,18 +220,26 @@ def test_a_requester_reply_goes_to_the_holder(helpdesk, staff):
     assert recipients(helpdesk, ticket, "message_public") == ["agent@example.org"]
 
 
-def test_an_internal_note_goes_to_the_holder_and_never_to_the_requester(helpdesk, staff):
+def test_an_internal_note_is_mailed_to_nobody(helpdesk, staff):
     ticket = helpdesk.ticket(staff.user, cc=["watcher@example.net"])
     helpdesk.tickets.dispatch(ticket, actor=staff.coordinator, group=staff.network,
                               person=staff.agent)
 
     helpdesk.tickets.note(ticket, author=staff.coordinator, body="Known issue, see the wiki.")
-    assert recipients(helpdesk, ticket, "message_internal") == ["agent@example.org"]
 
-    helpdesk.tickets.note(ticket, author=staff.agent, body="Note to myself.")
-    assert recipients(helpdesk, ticket, "message_internal") == ["agent@example.org"]
-    assert all(row.recipient not in {"user@example.org", "watcher@example.net"}
-               for row in notifications(helpdesk, ticket, "message_internal"))
+    assert notifications(helpdesk, ticket, "message_internal") == []
+
+
+def test_waiting_and_closing_tell_the_requester_side_but_not_who_did_it(helpdesk, staff):
+    ticket = helpdesk.ticket(staff.user, cc=["watcher@example.net"])
+    helpdesk.tickets.set_pending(ticket, actor=staff.firstline)
+    assert recipients(helpdesk, ticket, "ticket_pending") == [
+        "user@example.org", "watcher@example.net"]
+    helpdesk.tickets.resolve(ticket, actor=staff.user)
+    assert recipients(helpdesk, ticket, "ticket_resolved") == ["watcher@example.net"]
+    helpdesk.tickets.close(ticket, actor=staff.firstline)
+    assert recipients(helpdesk, ticket, "ticket_closed") == [
+        "user@example.org", "watcher@example.net"]
 
 
 def test_resolving_tells_the_requester_side(helpdesk, staff):
