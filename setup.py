@@ -16,6 +16,7 @@ REQUIRES = [
     "argon2-cffi>=23.1",
     "click>=8.1",
     "plaster_pastedeploy>=1.0",
+    "tzdata",  # time zones where the system has no zoneinfo database
     "setuptools<80",  # pyramid 2.x imports pkg_resources (warns from 80 on)
 ]
 

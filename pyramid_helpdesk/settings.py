@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Mapping
 
+from zoneinfo import ZoneInfo
+
 from .errors import ConfigurationError
+from .sla.hours import WeeklyHours, parse_service_hours
 
 
 class SettingsError(ConfigurationError):
@@ -140,6 +143,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.notifiers", "log", parse_words, "notifier names"),
     Spec("helpdesk.ticket_number_format", "HD-{id:06d}", parse_ticket_number_format,
          "a format with {id}, e.g. HD-{id:06d}"),
+    Spec("helpdesk.timezone", "Asia/Shanghai", ZoneInfo, "a time zone such as Asia/Shanghai"),
+    Spec("helpdesk.service_hours", "mon-fri 08:00-17:00", parse_service_hours,
+         "hours such as: mon-fri 08:00-12:00 13:00-17:00; sat 09:00-12:00"),
     Spec("helpdesk.categories", "general network computing accounts software hardware",
          parse_words, "category names"),
     Spec("helpdesk.session.secret", "", parse_secret, "a secret of at least 32 characters"),
@@ -168,6 +174,8 @@ class HelpdeskSettings:
     routing: tuple[str, ...]
     notifiers: tuple[str, ...]
     ticket_number_format: str
+    timezone: ZoneInfo
+    service_hours: WeeklyHours
     categories: tuple[str, ...]
     session_secret: str
     session_secure: bool
@@ -204,7 +212,7 @@ def read_setting(settings: Mapping[str, Any], key: str, default: str,
     raw = resolve_env(key, str(settings.get(key, default)))
     try:
         return parse(raw)
-    except (ValueError, TypeError, KeyError, IndexError):
+    except (ValueError, TypeError, KeyError, IndexError, OSError):
         hidden = any(word in key for word in ("secret", "password", "token"))
         shown = None if hidden else raw
         raise SettingsError(key, expected, shown) from None

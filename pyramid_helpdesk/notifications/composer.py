@@ -51,7 +51,21 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     _send(helpdesk, "ticket_created", ticket, _requester_side(ticket), _subject(ticket), [
         f"Your request has been received as ticket {ticket.number}.",
         "Reply to this e-mail or use the link below to follow it; keep the subject as it is.",
+        *_after_hours(helpdesk),
     ])
+
+
+def _after_hours(helpdesk) -> list[str]:
+    """Outside service hours: when they are, and when the request will be handled."""
+    settings = helpdesk.settings
+    if settings.service_hours.is_open(helpdesk.now, settings.timezone):
+        return []
+    lines = ["", f"Our service hours are {settings.service_hours} ({settings.timezone.key})."]
+    opening = settings.service_hours.next_opening(helpdesk.now, settings.timezone)
+    if opening is not None:
+        lines.append("Your request arrived outside them; we will handle it from "
+                     f"{opening:%A %Y-%m-%d %H:%M}.")
+    return lines
 
 
 @hookimpl

@@ -290,3 +290,34 @@ def test_a_ticket_created_without_acknowledgement_sends_none(helpdesk, staff):
     rows = helpdesk.dbsession.scalars(
         select(Notification).where(Notification.ticket_id == ticket.id)).all()
     assert [row.kind for row in rows] == []
+
+
+def test_a_ticket_created_after_hours_says_when_service_resumes(helpdesk, staff):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pyramid_helpdesk.tickets.services import TicketService
+
+    friday_evening = datetime(2026, 12, 4, 19, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    tickets = TicketService(helpdesk.dbsession, helpdesk.settings, helpdesk.plugins,
+                            clock=lambda: friday_evening)
+    ticket = tickets.create(requester=staff.user, subject="VPN", channel="staff")
+    helpdesk.dbsession.flush()
+    (row,) = notifications(helpdesk, ticket, "ticket_created")
+    assert "Our service hours are mon-fri 08:00-17:00 (Asia/Shanghai)." in row.body
+    assert "we will handle it from Monday 2026-12-07 08:00." in row.body
+
+
+def test_a_ticket_created_during_service_hours_says_nothing_about_them(helpdesk, staff):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pyramid_helpdesk.tickets.services import TicketService
+
+    monday_morning = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    tickets = TicketService(helpdesk.dbsession, helpdesk.settings, helpdesk.plugins,
+                            clock=lambda: monday_morning)
+    ticket = tickets.create(requester=staff.user, subject="VPN", channel="staff")
+    helpdesk.dbsession.flush()
+    (row,) = notifications(helpdesk, ticket, "ticket_created")
+    assert "service hours" not in row.body

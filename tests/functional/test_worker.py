@@ -343,7 +343,7 @@ helpdesk.attachments.dir = attachments
                 Notification.status == DeliveryStatus.pending)).all()
             expected = {f"{row.id:08d}-{row.kind}.eml": row.recipient for row in pending}
         assert {row.kind for row in pending} == {
-            "ticket_created", "ticket_assigned", "message_public"}
+            "ticket_created", "ticket_assigned", "message_public", "ticket_pending"}
 
         done = helpdesk_command(ini, "worker", "--once")
         assert done.returncode == 0, done.stderr

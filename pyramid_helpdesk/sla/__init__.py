@@ -1,0 +1,1 @@
+"""Service hours (and, later, business-time targets)."""
