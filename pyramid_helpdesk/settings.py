@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Mapping
-
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigurationError
