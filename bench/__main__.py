@@ -64,9 +64,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
                         help="waitress threads of both servers (default %(default)s)")
     parser.add_argument("--database-url",
                         default=os.environ.get("HELPDESK_BENCH_DATABASE_URL") or None,
-                        help="also measure the service level on this database (its schema is "
-                             "DROPPED; the name must contain 'bench'); default "
-                             "$HELPDESK_BENCH_DATABASE_URL")
+                        help="also measure the service level and the mail ingestion on this "
+                             "database (its schema is DROPPED; the name must contain 'bench'); "
+                             "default $HELPDESK_BENCH_DATABASE_URL")
+    parser.add_argument("--mail-count", type=_positive_int, default=defaults.mail_count,
+                        help="messages of the e-mail corpus (default %(default)s)")
+    parser.add_argument("--mailgate-runs", type=_positive_int, default=defaults.mailgate_runs,
+                        help="timed `helpdesk mailgate` processes (default %(default)s)")
+    parser.add_argument("--skip-mail", action="store_true",
+                        help="leave out the e-mail rows (parse, ingest, mailgate)")
     parser.add_argument("--output", type=Path,
                         help="where to write the JSON (default bench/results/<timestamp>.json)")
     args = parser.parse_args(argv)
@@ -74,7 +80,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         repeat=args.repeat, service_count=args.service_count,
         duration=None if args.requests else args.duration, requests=args.requests,
         warmup=max(0, args.warmup), concurrency=args.concurrency, threads=args.threads,
-        database_url=args.database_url,
+        database_url=args.database_url, mail_count=args.mail_count,
+        mailgate_runs=args.mailgate_runs, skip_mail=args.skip_mail,
     )
     return options, args.output
 

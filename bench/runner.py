@@ -11,8 +11,11 @@ from pathlib import Path
 from .database import check_disposable, public_url, sqlite_url
 from .loadgen import LoadResult, run_load
 from .machine import machine_info
+from .mail import run_ingest, run_mailgate, run_parse, warmup_corpus
+from .mailcorpus import SEED as MAIL_SEED
+from .mailcorpus import describe, generate
 from .process import HOST
-from .report import TARGET_RATIO
+from .report import TARGET_MAIL_RATE, TARGET_MAILGATE_MS, TARGET_RATIO
 from .scenarios import FloorPoster, WebRequester
 from .service import run_service
 from .sites import PASSWORD, REQUESTER, Site, floor_site, helpdesk_site
@@ -32,6 +35,10 @@ class Options:
     concurrency: tuple[int, ...] = (1, 8)
     threads: int = 8                   # waitress threads of both servers
     database_url: str | None = None    # PostgreSQL for a second service row
+    mail_count: int = 2000             # messages of the e-mail corpus
+    mail_warmup: int = 20              # untimed messages before each e-mail row
+    mailgate_runs: int = 10            # timed `helpdesk mailgate` processes
+    skip_mail: bool = False            # leave the e-mail rows out
 
 
 def _log(text: str) -> None:
@@ -56,8 +63,22 @@ class Run:
         for c in options.concurrency:
             labels[f"http_c{c}"] = f"HTTP create c={c}"
             labels[f"floor_c{c}"] = f"floor c={c}"
-        for key in self.order:
+        self.mail_order = [] if options.skip_mail else (
+            ["mail_parse", "mail_ingest_sqlite"]
+            + (["mail_ingest_postgresql"] if options.database_url else [])
+            + ["mail_mailgate"])
+        labels.update({"mail_parse": "mail parse only",
+                       "mail_ingest_sqlite": "mail ingest (sqlite)",
+                       "mail_ingest_postgresql": "mail ingest (postgresql)",
+                       "mail_mailgate": "mailgate cold start"})
+        for key in self.order + self.mail_order:
             self.rows[key] = Row(key, labels[key])
+        self.corpus: list = []
+        self.mail_warmup: list = []
+        self.mail_ratios: dict[str, list[float]] = {k: [] for k in self.mail_order
+                                                    if k.startswith("mail_ingest")}
+        self.mail_counts: list[dict] = []
+        self.mailgate_runs: list[dict] = []
 
     # -- the phases --------------------------------------------------------------
 
@@ -98,6 +119,47 @@ class Run:
              f"{figures.errors} error(s)")
         return figures.per_second
 
+    def mail(self, number: int, workdir: Path) -> None:
+        """The e-mail rows, on the same corpus in every repeat."""
+        options = self.options
+        if not self.corpus:
+            self.corpus = generate(options.mail_count)
+            self.mail_warmup = warmup_corpus(options.mail_warmup)
+            info = describe(self.corpus)
+            _log(f"  mail corpus: {info['messages']} messages, {info['bytes'] / 1e6:.1f} MB")
+        parse = run_parse(self.corpus, self.mail_warmup)
+        row = self.rows["mail_parse"]
+        row.repeats.append(parse.figures)
+        row.notes.extend(f"repeat {number}: {s}" for s in parse.error_samples)
+        _log(f"  {row.label}: {parse.figures.per_second:.1f}/s, "
+             f"{parse.figures.errors} error(s)")
+        targets = [("mail_ingest_sqlite", sqlite_url(workdir / "mail-sqlite"),
+                    workdir / "mail-sqlite")]
+        if options.database_url:
+            targets.append(("mail_ingest_postgresql", options.database_url,
+                            workdir / "mail-postgresql"))
+        for key, url, directory in targets:
+            result = run_ingest(url, directory, self.corpus, self.mail_warmup)
+            row = self.rows[key]
+            row.repeats.append(result.figures)
+            row.notes.extend(f"repeat {number}: {s}" for s in result.error_samples)
+            where = "temporary file" if url.startswith("sqlite") else public_url(url)
+            self.databases[key] = f"{where} ({result.database_version})"
+            self.mail_counts.append({"row": key, "repeat": number, **result.as_dict()})
+            if parse.figures.per_second:
+                self.mail_ratios[key].append(result.figures.per_second
+                                             / parse.figures.per_second)
+            _log(f"  {row.label}: {result.figures.per_second:.1f}/s, {result.summary()}, "
+                 f"{result.figures.errors} error(s)")
+        gate = run_mailgate(workdir / "mailgate", self.corpus, runs=options.mailgate_runs)
+        row = self.rows["mail_mailgate"]
+        row.repeats.append(gate.figures)
+        row.notes.extend(f"repeat {number}: {s}" for s in gate.error_samples)
+        self.mailgate_runs.append({"repeat": number, "outputs": gate.outputs,
+                                   "python_startup_ms": round(gate.python_startup_ms, 1)})
+        _log(f"  {row.label}: p50 {gate.figures.p50_ms:.0f} ms, "
+             f"{gate.figures.errors} error(s)")
+
     def repeat(self, number: int, workdir: Path) -> None:
         options = self.options
         _log(f"repeat {number}/{options.repeat}")
@@ -121,6 +183,8 @@ class Run:
         top = max(options.concurrency)
         if figures.get(f"floor_c{top}"):
             self.ratios.append(figures[f"http_c{top}"] / figures[f"floor_c{top}"])
+        if not options.skip_mail:
+            self.mail(number, workdir)
 
     # -- the outcome ---------------------------------------------------------------
 
@@ -133,6 +197,35 @@ class Run:
             "repeats": [round(r, 3) for r in self.ratios],
         }
 
+    def mail_report(self) -> dict | None:
+        """The e-mail section of the report: corpus, ratios, targets, counts."""
+        if self.options.skip_mail:
+            return None
+        parse = self.rows["mail_parse"]
+        gate = self.rows["mail_mailgate"]
+        ratios, targets = [], []
+        for key, values in self.mail_ratios.items():
+            ratios.append({"label": f"{self.rows[key].label} / {parse.label}",
+                           "value": round(statistics.median(values), 3) if values else None,
+                           "repeats": [round(v, 3) for v in values]})
+            targets.append({"label": self.rows[key].label, "unit": "messages/s",
+                            "value": round(self.rows[key].per_second, 1),
+                            "target": TARGET_MAIL_RATE, "higher_is_better": True})
+        targets.append({"label": f"{gate.label} p50", "unit": "ms",
+                        "value": round(gate.p50_ms, 1), "target": TARGET_MAILGATE_MS,
+                        "higher_is_better": False})
+        startups = [r["python_startup_ms"] for r in self.mailgate_runs]
+        return {
+            "corpus": {"seed": MAIL_SEED, **describe(self.corpus)},
+            "warmup_messages": len(self.mail_warmup),
+            "parse_only_per_second": round(parse.per_second, 1),
+            "ratios": ratios,
+            "targets": targets,
+            "ingest": self.mail_counts,
+            "mailgate": self.mailgate_runs,
+            "python_startup_ms": round(statistics.median(startups), 1) if startups else None,
+        }
+
     def report(self, started: datetime, machine: dict) -> dict:
         o = self.options
         return {
@@ -141,11 +234,14 @@ class Run:
             "config": {"repeat": o.repeat, "service_count": o.service_count,
                        "service_warmup": o.service_warmup, "duration": o.duration,
                        "requests": o.requests, "warmup": o.warmup,
-                       "concurrency": list(o.concurrency), "threads": o.threads},
+                       "concurrency": list(o.concurrency), "threads": o.threads,
+                       "mail_count": o.mail_count, "mail_warmup": o.mail_warmup,
+                       "mailgate_runs": o.mailgate_runs, "skip_mail": o.skip_mail},
             "databases": self.databases,
-            "rows": [self.rows[k].as_dict() for k in self.order],
+            "rows": [self.rows[k].as_dict() for k in self.order + self.mail_order],
             "ratio": self.ratio(),
             "loads": self.loads,
+            "mail": self.mail_report(),
         }
 
 
@@ -159,4 +255,5 @@ def run(options: Options) -> tuple[dict, list[Row]]:
     for number in range(1, options.repeat + 1):
         with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as workdir:
             bench.repeat(number, Path(workdir))
-    return bench.report(started, machine), [bench.rows[k] for k in bench.order]
+    return bench.report(started, machine), [bench.rows[k]
+                                            for k in bench.order + bench.mail_order]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import contextlib
 import logging
+import os
 import signal
 import sys
 import time
@@ -26,62 +27,110 @@ MIN_PASSWORD_LENGTH = 8
 
 @dataclass
 class CommandEnv:
-    """What a sub-command works with: the app's registry and database transactions."""
+    """What a sub-command works with: the parsed settings, the plugins, and database
+    transactions; the full web application only when a command asks for ``registry``.
+
+    The ini file is read, its settings validated and its plugins loaded exactly as
+    the web app does, but without building the Pyramid app, so that commands an
+    MTA runs for every message (``helpdesk mailgate``) start quickly.
+    """
 
     config_uri: str
-    _env: dict[str, Any] | None = field(default=None, repr=False)
-
-    @property
-    def env(self) -> dict[str, Any]:
-        """The bootstrapped app (loaded on first use)."""
-        if self._env is None:
-            from pyramid.paster import bootstrap, setup_logging
-
-            try:
-                setup_logging(self.config_uri)
-            except Exception:  # noqa: BLE001 - an ini without logging sections is fine
-                pass
-            try:
-                self._env = bootstrap(self.config_uri)
-            except FileNotFoundError:
-                raise click.ClickException(
-                    f"no such configuration file: {self.config_uri}") from None
-            except configparser.Error as exc:  # a malformed ini file
-                reason = " ".join(str(exc).split())
-                raise click.ClickException(f"cannot read {self.config_uri}: {reason}") from None
-            except LookupError as exc:  # no [app:main] section
-                raise click.ClickException(f"cannot load {self.config_uri}: {exc}") from None
-        return self._env
-
-    @property
-    def registry(self):
-        return self.env["registry"]
+    _settings: Any = field(default=None, repr=False)
+    _plugins: Any = field(default=None, repr=False)
+    _engine: Any = field(default=None, repr=False)
+    _app: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def settings(self):
         """The parsed :class:`~pyramid_helpdesk.settings.HelpdeskSettings`."""
-        return self.registry.helpdesk_settings
+        if self._settings is None:
+            self._load()
+        return self._settings
+
+    @property
+    def plugins(self):
+        """The :class:`~pyramid_helpdesk.plugin.registry.PluginRegistry` of the ini file."""
+        if self._plugins is None:
+            self._load()
+        return self._plugins
+
+    @property
+    def engine(self):
+        """The database engine (``sqlalchemy.url``)."""
+        if self._engine is None:
+            from .db import get_engine
+
+            self._engine = get_engine(self.settings.raw)
+        return self._engine
+
+    @property
+    def registry(self):
+        """The Pyramid registry of the full web app (built on first use)."""
+        if self._app is None:
+            from pyramid.paster import bootstrap
+
+            self._app = self._reading(lambda: bootstrap(self.config_uri))
+        return self._app["registry"]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         """A database session committed when the block ends without error."""
-        import transaction as zope_transaction
+        from sqlalchemy.orm import Session
 
-        from .db import get_tm_session
+        from .db import writer_engine
 
-        manager = zope_transaction.TransactionManager(explicit=True)
-        with manager:
-            yield get_tm_session(self.registry["dbsession_factory"], manager)
+        with Session(writer_engine(self.engine), expire_on_commit=False) as dbsession:
+            with dbsession.begin():
+                yield dbsession
 
     def tickets(self, dbsession):
         """A :class:`~pyramid_helpdesk.tickets.services.TicketService` on ``dbsession``."""
         from .tickets.services import TicketService
 
-        return TicketService(dbsession, self.settings, self.registry.helpdesk_plugins)
+        return TicketService(dbsession, self.settings, self.plugins)
 
     def close(self) -> None:
-        if self._env is not None:
-            self._env["closer"]()
+        if self._app is not None:
+            self._app["closer"]()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _load(self) -> None:
+        from plaster import parse_uri
+        from plaster_pastedeploy import Loader
+
+        from .plugin.manager import load_plugins
+        from .plugin.registry import PluginRegistry
+        from .settings import parse_settings, resolve_env
+
+        # The PasteDeploy loader directly: plaster's own lookup scans every installed
+        # distribution's entry points, a cost every mail delivery would pay.
+        loader = Loader(parse_uri(self.config_uri))
+        raw = self._reading(lambda: dict(loader.get_settings("app:main")))
+        self._reading(loader.setup_logging)
+        raw.setdefault("here", os.path.dirname(os.path.abspath(self.config_uri.split("#")[0])))
+        if "sqlalchemy.url" not in raw:
+            from .settings import SettingsError
+
+            raise SettingsError("sqlalchemy.url", "a database URL")
+        raw["sqlalchemy.url"] = resolve_env("sqlalchemy.url", raw["sqlalchemy.url"])
+        settings = parse_settings(raw)
+        manager, _plugins = load_plugins(settings)
+        self._plugins = PluginRegistry.collect(manager, settings)
+        self._settings = settings
+
+    def _reading(self, load):
+        """Run ``load`` on the ini file; a missing or malformed file is one clear line."""
+        try:
+            return load()
+        except FileNotFoundError:
+            raise click.ClickException(f"no such configuration file: {self.config_uri}") from None
+        except configparser.Error as exc:  # a malformed ini file
+            reason = " ".join(str(exc).split())
+            raise click.ClickException(f"cannot read {self.config_uri}: {reason}") from None
+        except LookupError as exc:  # no [app:main] section
+            raise click.ClickException(f"cannot load {self.config_uri}: {exc}") from None
 
 
 def command_env(ctx: click.Context) -> CommandEnv:
@@ -97,7 +146,7 @@ class HelpdeskGroup(click.Group):
     """The root command; plugin sub-commands are looked up once the ini is known."""
 
     def _plugin_commands(self, ctx) -> dict[str, click.Command]:
-        hook = command_env(ctx).registry.helpdesk_plugins.hook
+        hook = command_env(ctx).plugins.hook
         return {command.name: command
                 for result in hook.helpdesk_register_commands() for command in result or ()}
 
@@ -113,7 +162,10 @@ class HelpdeskGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (DomainError, ConfigurationError) as exc:
+        except ConfigurationError as exc:  # the same line pserve prints
+            click.echo(f"helpdesk: {exc}", err=True)
+            sys.exit(1)
+        except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         except Exception as exc:
             from sqlalchemy.exc import OperationalError
@@ -154,7 +206,7 @@ def db_upgrade(env: CommandEnv, revision):
 
     from .migrations import alembic_config
 
-    with env.registry["dbengine"].begin() as connection:
+    with env.engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
     click.echo(f"database at {revision}")
 
@@ -165,7 +217,7 @@ def db_current(env: CommandEnv):
     """Print the database's schema revision."""
     from .migrations import current_revision
 
-    with env.registry["dbengine"].connect() as connection:
+    with env.engine.connect() as connection:
         click.echo(current_revision(connection) or "empty (run: helpdesk db upgrade)")
 
 
@@ -262,7 +314,7 @@ def plugins(env: CommandEnv):
     """List the loaded plugins, their versions and the hooks they implement."""
     from .plugin.manager import plugin_version
 
-    manager = env.registry.helpdesk_plugins.manager
+    manager = env.plugins.manager
     for name, plugin in manager.list_name_plugin():
         hooks = sorted(impl.name for impl in manager.get_hookcallers(plugin) or ())
         click.echo(f"{name}  {plugin_version(plugin)}")
@@ -278,7 +330,7 @@ def worker(env: CommandEnv, once):
     from .notifications.delivery import DeliveryReport, deliver_due
 
     settings = env.settings
-    notifiers = env.registry.helpdesk_plugins.notifiers
+    notifiers = env.plugins.notifiers
     log = logging.getLogger("pyramid_helpdesk.worker")
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))

@@ -6,7 +6,6 @@ One request-scoped session, joined to the request's transaction manager
 import threading
 
 import sqlalchemy
-import zope.sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,6 +78,8 @@ def get_session_factory(engine):
 
 def get_tm_session(session_factory, transaction_manager, request=None, **kwargs):
     """A session joined to ``transaction_manager``: committed or aborted with it."""
+    import zope.sqlalchemy
+
     dbsession = session_factory(**kwargs)
     zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     if request is not None:

@@ -7,6 +7,7 @@ line naming the plugin.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from importlib.metadata import entry_points
 from typing import Any
@@ -36,9 +37,15 @@ class PluginLoadError(ConfigurationError):
         super().__init__(f"plugin {name!r}: {reason}")
 
 
+@functools.cache
+def _published_plugins():
+    """The ``pyramid_helpdesk.plugins`` entry points (installed distributions are read once)."""
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
 def load_plugin(name: str) -> Any:
     """The plugin object for ``name``: an entry point, else a dotted module path."""
-    found = entry_points(group=ENTRY_POINT_GROUP, name=name)
+    found = _published_plugins().select(name=name)
     try:
         if found:
             return next(iter(found)).load()
@@ -81,20 +88,30 @@ def register(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
         raise PluginLoadError(name, str(exc).splitlines()[0]) from None
 
 
-def includeme(config):
-    """Build the app's plugin manager, include plugins, collect registrations."""
-    settings = config.registry.helpdesk_settings
+def load_plugins(settings) -> tuple[pluggy.PluginManager, list[Any]]:
+    """A plugin manager with the core defaults and the plugins ``settings`` names
+    (in that order), checked; also returns the named plugins."""
     manager = create_plugin_manager()
     for module_name in DEFAULT_PLUGINS:
         register(manager, importlib.import_module(module_name), module_name)
+    plugins = []
     for name in settings.plugins:
         plugin = load_plugin(name)
         register(manager, plugin, name)
-        if hasattr(plugin, "includeme"):
-            config.include(plugin)
+        plugins.append(plugin)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         plugin_name = manager.get_name(exc.plugin) if exc.plugin else "?"
         raise PluginLoadError(plugin_name, str(exc).splitlines()[0]) from None
+    return manager, plugins
+
+
+def includeme(config):
+    """Build the app's plugin manager, include plugins, collect registrations."""
+    settings = config.registry.helpdesk_settings
+    manager, plugins = load_plugins(settings)
+    for plugin in plugins:
+        if hasattr(plugin, "includeme"):
+            config.include(plugin)
     config.registry.helpdesk_plugins = PluginRegistry.collect(manager, settings)

@@ -236,4 +236,4 @@ def test_a_wrong_mailbox_setting_is_named_in_one_line(offline, key, value, error
     email_ini(offline, helpdesk__email__imap__mailboxes="main",
               **{f"helpdesk__email__imap__main__{k}": v for k, v in settings.items()})
     assert offline.fails("fetchmail", "--once") == (
-        f"Error: setting helpdesk.email.imap.main.{error}")
+        f"helpdesk: setting helpdesk.email.imap.main.{error}")

@@ -12,8 +12,9 @@ EX_TEMPFAIL = 75  # could not be stored now: the MTA keeps it and retries
 def mail_intake(env, dbsession):
     """A :class:`~helpdesk_email.intake.MailIntake` on ``dbsession``."""
     from .intake import MailIntake
+    from .settings import read_intake_settings
 
-    return MailIntake(env.tickets(dbsession), env.registry.helpdesk_email)
+    return MailIntake(env.tickets(dbsession), read_intake_settings(env.settings))
 
 
 def store_message(env, raw: bytes):

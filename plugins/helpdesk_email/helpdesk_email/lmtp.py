@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 
 from .commands import store_message
+from .settings import read_intake_settings
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ async def serve(env, host: str, port: int, size_limit: int) -> None:
 @click.pass_obj
 def lmtp(env, host, port):
     """Receive mail over LMTP (Postfix lmtp: transport); stop with SIGTERM."""
-    size_limit = env.registry.helpdesk_email.max_message_size  # also loads and checks the ini
+    size_limit = read_intake_settings(env.settings).max_message_size  # also checks the ini
     asyncio.run(serve(env, host, port, size_limit))
 
 

@@ -1,0 +1,351 @@
+"""The e-mail rows: parse only, batch ingestion (SQLite, PostgreSQL), mailgate cold start.
+
+All rows read the same deterministic corpus (bench/mailcorpus.py).
+
+- **parse only**: ``parse_message`` over every message, in this process.
+- **ingest**: ``MailIntake.ingest`` of every message on a fresh migrated
+  database, the app configured in this process with ``helpdesk.plugins = web
+  email``; one transaction per message, committed, as mailgate, LMTP and
+  fetchmail store them: a zope ``TransactionManager(explicit=True)`` and a
+  session from ``get_tm_session`` bound to the registry's writer bind
+  (``BEGIN IMMEDIATE`` on SQLite). Afterwards the outcomes are added up and
+  checked against the database: every message must be a ticket, a follow-up,
+  a quarantined item or a duplicate (0 lost), and only the redeliveries of the
+  corpus may be duplicates (0 duplicated).
+- **mailgate cold start**: ``helpdesk -c <ini> mailgate < message`` as a new
+  process, one message each, on a migrated SQLite database.
+
+Latencies are per message and include the commit (ingest) or the whole process
+(mailgate). Nothing here asserts a speed.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .database import check_disposable, server_version
+from .mailcorpus import SEED, CorpusMessage, generate
+from .process import child_env, run_command, script
+from .sites import SECRET
+from .stats import Figures, percentile
+
+SERVICE = "helpdesk@example.org"
+WARMUP_SEED = SEED + 1
+MAX_ERROR_SAMPLES = 5
+OUTCOMES = ("created", "follow-up", "quarantined", "duplicate")
+# Messages piped to mailgate: ordinary first messages, so that every run does the same work.
+MAILGATE_KINDS = ("plain_utf8", "utf8_qp", "utf8_base64", "gb2312_gbk", "alternative")
+
+
+def warmup_corpus(count: int) -> list[CorpusMessage]:
+    """Untimed messages sent before a row (another seed, so other Message-IDs)."""
+    return generate(count, seed=WARMUP_SEED) if count else []
+
+
+def intake_settings(url: str, directory: Path) -> dict[str, str]:
+    """The test app's settings with the e-mail channel (tests/email_intake/conftest.py)."""
+    from pyramid_helpdesk.testing import make_test_settings
+
+    return make_test_settings(url, str(directory), **{
+        "helpdesk.plugins": "web email", "helpdesk.email.address": SERVICE})
+
+
+def _sample(samples: list[str], text: str) -> None:
+    if len(samples) < MAX_ERROR_SAMPLES:
+        samples.append(text)
+
+
+# -- parse only -------------------------------------------------------------------------
+
+
+@dataclass
+class ParseResult:
+    figures: Figures
+    wrong: int                       # generated messages parsed to another subject/sender/files
+    error_samples: list[str] = field(default_factory=list)
+
+
+def _check(message: CorpusMessage, parsed) -> str | None:
+    """What ``parsed`` got wrong about a generated ``message`` (templates are not checked)."""
+    if message.subject is None:
+        return None
+    if parsed.subject != message.subject:
+        return f"subject {parsed.subject!r}, expected {message.subject!r}"
+    if (parsed.from_address or "").lower() != (message.sender or "").lower():
+        return f"sender {parsed.from_address!r}, expected {message.sender!r}"
+    names = sorted(a.filename for a in parsed.attachments if a.content_type != "text/rfc822-headers"
+                   and a.content_type != "message/delivery-status")
+    if names != sorted(message.attachments):
+        return f"attachments {names}, expected {sorted(message.attachments)}"
+    return None
+
+
+def run_parse(corpus: Sequence[CorpusMessage], warmup: Sequence[CorpusMessage] = (),
+              max_part_size: int | None = None) -> ParseResult:
+    """``parse_message`` over ``warmup`` (untimed), then over ``corpus`` (timed, checked)."""
+    from helpdesk_email.parsing import parse_message
+
+    if max_part_size is None:
+        from pyramid_helpdesk.settings import parse_settings
+
+        max_part_size = parse_settings(
+            intake_settings("sqlite://", Path("."))).attachments_max_size
+    for message in warmup:
+        parse_message(message.raw, max_part_size=max_part_size)
+    latencies: list[float] = []
+    parsed_messages = []
+    errors = 0
+    samples: list[str] = []
+    started = time.perf_counter()
+    for message in corpus:
+        before = time.perf_counter()
+        try:
+            parsed = parse_message(message.raw, max_part_size=max_part_size)
+        except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
+            errors += 1
+            _sample(samples, f"message {message.seq} ({message.kind}): {exc!r}")
+            continue
+        latencies.append(time.perf_counter() - before)
+        parsed_messages.append((message, parsed))
+    seconds = time.perf_counter() - started
+    wrong = 0
+    for message, parsed in parsed_messages:  # checked after the clock stopped
+        problem = _check(message, parsed)
+        if problem:
+            wrong += 1
+            _sample(samples, f"message {message.seq} ({message.kind}): {problem}")
+    return ParseResult(Figures.from_latencies(latencies, errors + wrong, seconds), wrong,
+                       samples)
+
+
+# -- ingest -----------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    figures: Figures
+    database_version: str
+    outcomes: dict[str, int]        # what ingest() answered, by action
+    database: dict[str, int]        # what the database holds afterwards (this row only)
+    lost: int                       # messages that became nothing
+    error_samples: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        o = self.outcomes
+        accounted = sum(o.get(k, 0) for k in OUTCOMES)
+        return (f"{o.get('created', 0)} tickets + {o.get('follow-up', 0)} follow-ups + "
+                f"{o.get('quarantined', 0)} quarantined + {o.get('duplicate', 0)} duplicates "
+                f"= {accounted} of {accounted + self.lost} messages ({self.lost} lost)")
+
+    def as_dict(self) -> dict:
+        return {"outcomes": self.outcomes, "database": self.database, "lost": self.lost,
+                "summary": self.summary()}
+
+
+def _database_counts(engine) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from pyramid_helpdesk.intake.models import IntakeItem
+    from pyramid_helpdesk.tickets.models import Message, Ticket
+
+    with engine.connect() as connection:
+        counts = {f"items_{status.value}": n for status, n in connection.execute(
+            select(IntakeItem.status, func.count()).group_by(IntakeItem.status))}
+        counts["items"] = sum(counts.values())
+        counts["tickets"] = connection.scalar(select(func.count()).select_from(Ticket))
+        counts["messages"] = connection.scalar(select(func.count()).select_from(Message))
+    return counts
+
+
+def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
+               warmup: Sequence[CorpusMessage] = ()) -> IngestResult:
+    """Ingest ``warmup`` (untimed) then ``corpus`` (timed) on a fresh database at ``url``."""
+    import transaction
+
+    from helpdesk_email.intake import MailIntake
+    from pyramid_helpdesk.config import configure
+    from pyramid_helpdesk.db import get_tm_session
+    from pyramid_helpdesk.groups.services import create_group
+    from pyramid_helpdesk.migrations import reset_database
+    from pyramid_helpdesk.tickets.services import TicketService
+
+    check_disposable(url)
+    directory.mkdir(parents=True, exist_ok=True)
+    registry = configure(intake_settings(url, directory), here=str(directory)).registry
+    engine = registry["dbengine"]
+    settings, plugins = registry.helpdesk_settings, registry.helpdesk_plugins
+    intake_config = registry.helpdesk_email
+    factory, writer = registry["dbsession_factory"], registry["dbsession_writer_bind"]
+    manager = transaction.TransactionManager(explicit=True)
+
+    def ingest(raw: bytes):
+        with manager:
+            dbsession = get_tm_session(factory, manager, bind=writer)
+            return MailIntake(TicketService(dbsession, settings, plugins),
+                              intake_config).ingest(raw)
+
+    try:
+        reset_database(engine)
+        with manager:
+            create_group(get_tm_session(factory, manager, bind=writer), "First line",
+                         first_line=True)
+        for message in warmup:
+            ingest(message.raw)
+        before = _database_counts(engine)
+
+        outcomes: Counter[str] = Counter()
+        latencies: list[float] = []
+        errors = 0
+        samples: list[str] = []
+        started = time.perf_counter()
+        for message in corpus:
+            begun = time.perf_counter()
+            try:
+                outcome = ingest(message.raw)
+            except Exception as exc:  # noqa: BLE001 - counted and shown, never hidden
+                errors += 1
+                _sample(samples, f"message {message.seq} ({message.kind}): {exc!r}")
+                continue
+            latencies.append(time.perf_counter() - begun)
+            outcomes[outcome.action] += 1
+        seconds = time.perf_counter() - started
+
+        after = _database_counts(engine)
+        database = {key: after.get(key, 0) - before.get(key, 0)
+                    for key in sorted(set(after) | set(before))}
+        lost = len(corpus) - sum(outcomes[k] for k in OUTCOMES)
+        errors += _reconcile(corpus, outcomes, database, samples)
+        return IngestResult(Figures.from_latencies(latencies, errors, seconds),
+                            server_version(engine), {k: outcomes[k] for k in OUTCOMES},
+                            database, lost, samples)
+    finally:
+        engine.dispose()
+
+
+def _reconcile(corpus: Sequence[CorpusMessage], outcomes: Counter, database: dict,
+               samples: list[str]) -> int:
+    """Compare the answers with the database and the corpus; one error per discrepancy."""
+    redeliveries = sum(1 for m in corpus if m.kind == "redelivery")
+    checks = [
+        ("unknown outcomes", sum(n for k, n in outcomes.items() if k not in OUTCOMES), 0),
+        ("tickets in the database vs 'created' answers",
+         database.get("tickets", 0), outcomes["created"]),
+        ("processed items vs tickets + follow-ups",
+         database.get("items_processed", 0), outcomes["created"] + outcomes["follow-up"]),
+        ("quarantined items vs 'quarantined' answers",
+         database.get("items_quarantined", 0), outcomes["quarantined"]),
+        ("items left 'received'", database.get("items_received", 0), 0),
+        ("journalled items vs messages minus duplicates",
+         database.get("items", 0), len(corpus) - outcomes["duplicate"]),
+        ("duplicates vs redeliveries in the corpus", outcomes["duplicate"], redeliveries),
+    ]
+    errors = 0
+    for label, got, expected in checks:
+        if got != expected:
+            errors += abs(got - expected)
+            _sample(samples, f"{label}: {got}, expected {expected}")
+    return errors
+
+
+# -- mailgate cold start -----------------------------------------------------------------
+
+MAILGATE_INI = """\
+# Written by the benchmark harness (bench/mail.py); removed with its directory.
+[app:main]
+use = egg:pyramid_helpdesk
+
+sqlalchemy.url = sqlite:///{directory}/helpdesk.sqlite
+
+helpdesk.site_name = Bench Helpdesk
+helpdesk.base_url = http://helpdesk.example.org
+helpdesk.session.secret = {secret}
+helpdesk.plugins = web email
+helpdesk.email.address = {service}
+helpdesk.notifiers = mailfile
+helpdesk.password.argon2_profile = CHEAPEST
+helpdesk.mail.dir = {directory}/mail
+helpdesk.attachments.dir = {directory}/attachments
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
+"""
+
+
+@dataclass
+class MailgateResult:
+    figures: Figures
+    outputs: list[str]                  # what mailgate printed, one line per run
+    python_startup_ms: float            # p50 of `python -I -c pass`, the floor of a process
+    error_samples: list[str] = field(default_factory=list)
+
+
+def mailgate_messages(corpus: Sequence[CorpusMessage], count: int) -> list[CorpusMessage]:
+    """``count`` distinct ordinary messages of the corpus (any, if too few are ordinary)."""
+    ordinary = [m for m in corpus if m.kind in MAILGATE_KINDS]
+    chosen = ordinary[:count]
+    return chosen + [m for m in corpus if m not in chosen][:count - len(chosen)]
+
+
+def _wall(args: list[str], *, raw: bytes, cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run(args, input=raw, capture_output=True, cwd=cwd, env=child_env(),
+                          timeout=120)
+    return time.perf_counter() - started, done
+
+
+def run_mailgate(directory: Path, corpus: Sequence[CorpusMessage], *, runs: int,
+                 warmup: int = 1) -> MailgateResult:
+    """Pipe one message to a new ``helpdesk mailgate`` process, ``warmup`` + ``runs`` times."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ini = directory / "mailgate.ini"
+    ini.write_text(MAILGATE_INI.format(directory=directory, secret=SECRET, service=SERVICE))
+    helpdesk = script("helpdesk")
+    run_command([helpdesk, "-c", str(ini), "db", "upgrade"], cwd=directory)
+    run_command([helpdesk, "-c", str(ini), "group", "add", "First line", "--first-line"],
+                cwd=directory)
+
+    latencies: list[float] = []
+    outputs: list[str] = []
+    errors = 0
+    samples: list[str] = []
+    messages = mailgate_messages(corpus, warmup + runs)
+    for number, message in enumerate(messages):
+        seconds, done = _wall([helpdesk, "-c", str(ini), "mailgate"], raw=message.raw,
+                              cwd=directory)
+        if done.returncode != 0:
+            errors += 1
+            reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+            _sample(samples, f"message {message.seq}: exit {done.returncode}: {reason}")
+            continue
+        if number >= warmup:
+            latencies.append(seconds)
+            outputs.append(done.stdout.decode("utf-8", "replace").strip())
+
+    startup = sorted(_wall([sys.executable, "-I", "-c", "pass"], raw=b"", cwd=directory)[0]
+                     for _ in range(max(3, runs)))
+    return MailgateResult(Figures.from_latencies(latencies, errors, sum(latencies)), outputs,
+                          percentile(startup, 0.50) * 1000, samples)
