@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db.meta import Base
@@ -36,6 +36,7 @@ class IntakeItem(Base):
     dedupe_key: Mapped[str] = mapped_column(String(1000))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[IntakeStatus] = mapped_column(
         Enum(IntakeStatus, native_enum=False, length=16, validate_strings=True),
         default=IntakeStatus.received,

@@ -2,52 +2,60 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import datetime
 from typing import Callable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..attachments.store import AttachmentStore, Upload
 from ..db.types import utcnow
 from .models import IntakeItem, IntakeStatus
+
+# Dialects whose INSERT knows ON CONFLICT DO NOTHING (the supported databases).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 QUARANTINE_PAGE = 50
 
 
 class IntakeJournal:
-    """The journal of one channel's raw inbound items, for one database session."""
+    """The journal of one channel's raw inbound items, for one database session.
 
-    def __init__(self, dbsession: Session, store: AttachmentStore, channel: str,
+    The raw bytes are kept in the journal row itself, so the item and what became
+    of it are written in one transaction: never a row without its bytes.
+    """
+
+    def __init__(self, dbsession: Session, channel: str,
                  clock: Callable[[], datetime] = utcnow):
         self.dbsession = dbsession
-        self.store = store
         self.channel = channel
         self.clock = clock
 
     def record(self, raw: bytes, external_id: str | None) -> tuple[IntakeItem, bool]:
-        """Journal ``raw``; return the item and whether it is new (not a redelivery)."""
+        """Journal ``raw``; return the item and whether it is new (not a redelivery).
+
+        One ``INSERT ... ON CONFLICT DO NOTHING``: a copy delivered at the same
+        moment through another process is recognised without an error.
+        """
         sha256 = hashlib.sha256(raw).hexdigest()
         key = (external_id or f"sha256:{sha256}")[:1000]
-        existing = self._find(key)
-        if existing is not None:
-            return existing, False
-        self.store.put(Upload("raw", "application/octet-stream", io.BytesIO(raw)))
-        item = IntakeItem(channel=self.channel, dedupe_key=key, sha256=sha256, size=len(raw),
-                          status=IntakeStatus.received, received_at=self.clock())
-        try:
-            with self.dbsession.begin_nested():
-                self.dbsession.add(item)
-        except IntegrityError:  # the same item arrived through another process meanwhile
+        insert = _INSERTS[self.dbsession.get_bind().dialect.name]
+        statement = (
+            insert(IntakeItem)
+            .values(channel=self.channel, dedupe_key=key, sha256=sha256, size=len(raw),
+                    raw=raw, status=IntakeStatus.received, summary="", attempts=0,
+                    received_at=self.clock())
+            .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+            .returning(IntakeItem)
+        )
+        item = self.dbsession.scalars(statement).first()
+        if item is None:
             return self._find(key), False
         return item, True
 
     def raw(self, item: IntakeItem) -> bytes:
         """The journalled bytes of ``item``."""
-        with self.store.open(item.sha256) as stored:
-            return stored.read()
+        return item.raw
 
     def processed(self, item: IntakeItem, ticket_id: int | None, summary: str = "") -> None:
         """``item`` became (part of) ticket ``ticket_id``."""

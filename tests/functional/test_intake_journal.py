@@ -4,7 +4,7 @@ from pyramid_helpdesk.intake.services import IntakeJournal
 
 
 def journal(helpdesk):
-    return IntakeJournal(helpdesk.dbsession, helpdesk.tickets.store, "email")
+    return IntakeJournal(helpdesk.dbsession, "email")
 
 
 def test_a_new_item_is_journalled_with_its_raw_bytes(helpdesk):
@@ -26,7 +26,7 @@ def test_a_second_delivery_is_recognised_by_its_identifier_or_digest(helpdesk):
 
 def test_the_same_identifier_on_another_channel_is_another_item(helpdesk):
     mail, _ = journal(helpdesk).record(b"x", "id-1")
-    api, new = IntakeJournal(helpdesk.dbsession, helpdesk.tickets.store, "api").record(b"x", "id-1")
+    api, new = IntakeJournal(helpdesk.dbsession, "api").record(b"x", "id-1")
     assert new and api.id != mail.id
 
 

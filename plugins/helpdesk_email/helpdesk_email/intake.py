@@ -85,7 +85,7 @@ class MailIntake:
         self.dbsession = tickets.dbsession
         self.settings = settings
         self.clock = clock
-        self.journal = IntakeJournal(self.dbsession, tickets.store, CHANNEL, clock)
+        self.journal = IntakeJournal(self.dbsession, CHANNEL, clock)
 
     def ingest(self, raw: bytes) -> Outcome:
         """Journal and process one message; raise :class:`TemporaryFailure` to be retried."""
