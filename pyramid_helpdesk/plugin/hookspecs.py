@@ -93,8 +93,9 @@ def helpdesk_register_commands():
     Called when the ``helpdesk`` command starts, after the ini file was
     loaded. Return a list of :class:`click.Command`; inside one,
     ``click.get_current_context().obj`` is the
-    :class:`~pyramid_helpdesk.cli.CommandEnv` (the app's registry and a
-    ``transaction()`` helper yielding a database session).
+    :class:`~pyramid_helpdesk.cli.CommandEnv`: the parsed ``settings``, the
+    ``plugins``, a ``transaction()`` helper yielding a database session, and
+    ``tickets(dbsession)``; ``registry`` builds the full web app when needed.
 
     .. versionadded:: 0.1
     """
