@@ -16,7 +16,6 @@ class IntakeStatus(str, enum.Enum):
 
     received = "received"  # journalled; processing has not finished
     processed = "processed"  # became a ticket or a follow-up
-    duplicate = "duplicate"  # a copy of an item already journalled (kept for audit only)
     quarantined = "quarantined"  # could not become a ticket: waits for staff
     discarded = "discarded"  # staff decided it needs no ticket (spam, loop...)
 
