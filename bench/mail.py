@@ -31,7 +31,7 @@ from typing import Sequence
 from .database import check_disposable, server_version
 from .mailcorpus import SEED, CorpusMessage, generate
 from .process import child_env, run_command, script
-from .sites import SECRET
+from .sites import LOGGING, SECRET
 from .stats import Figures, percentile
 
 SERVICE = "helpdesk@example.org"
@@ -271,28 +271,7 @@ helpdesk.password.argon2_profile = CHEAPEST
 helpdesk.mail.dir = {directory}/mail
 helpdesk.attachments.dir = {directory}/attachments
 
-[loggers]
-keys = root
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
+""" + LOGGING
 
 
 @dataclass

@@ -41,6 +41,11 @@ use = egg:waitress#main
 listen = {host}:{port}
 threads = {threads}
 
+"""
+
+
+# Quiet logging for the servers the harness starts (warnings and errors only).
+LOGGING = """\
 [loggers]
 keys = root
 
@@ -63,6 +68,7 @@ formatter = generic
 [formatter_generic]
 format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
 """
+HELPDESK_INI += LOGGING
 
 
 @dataclass
