@@ -3,6 +3,7 @@
 #             too when HELPDESK_TEST_DATABASE_URL is set)
 # make bench  the benchmark harness (bench/README.md)
 # make lint   ruff over the code (ruff.toml)
+# make messages  re-extract the notification strings and update every translation
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,8 +11,12 @@ BIN = $(VENV)/bin
 CONFIG ?= development.ini
 PLUGINS = $(sort $(dir $(wildcard plugins/*/setup.py)))
 STAMP = $(VENV)/.installed
+LOCALE = pyramid_helpdesk/locale
+POT = $(LOCALE)/pyramid_helpdesk.pot
+# Compiled catalogs (git-ignored), rebuilt whenever their .po changes.
+CATALOGS = $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/pyramid_helpdesk.po))
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint messages clean
 
 $(STAMP): setup.py $(wildcard plugins/*/setup.py)
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +24,10 @@ $(STAMP): setup.py $(wildcard plugins/*/setup.py)
 	$(BIN)/pip install --quiet -e '.[testing,postgresql,dev]' $(foreach p,$(PLUGINS),-e $(p))
 	touch $@
 
-install: $(STAMP)
+$(CATALOGS): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -d $(LOCALE) -D pyramid_helpdesk
+
+install: $(STAMP) $(CATALOGS)
 
 run: install
 	mkdir -p var
@@ -41,6 +49,11 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check pyramid_helpdesk plugins tests bench
+
+messages: $(STAMP)
+	$(BIN)/pot-create -d pyramid_helpdesk --package-name pyramid_helpdesk \
+	    --package-version $$($(BIN)/python setup.py --version) -o $(POT) pyramid_helpdesk
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALE) -D pyramid_helpdesk
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

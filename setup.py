@@ -22,7 +22,8 @@ REQUIRES = [
 
 EXTRAS = {
     "postgresql": ["psycopg[binary]>=3.1"],
-    "dev": ["pyramid_debugtoolbar>=4.10", "ruff>=0.6"],
+    # Babel compiles the message catalogs (make install), lingua extracts them (make messages)
+    "dev": ["pyramid_debugtoolbar>=4.10", "ruff>=0.6", "Babel>=2.12", "lingua>=4.15"],
     "testing": [
         "WebTest>=3",
         "pytest>=8",
@@ -30,6 +31,7 @@ EXTRAS = {
         "psycopg[binary]>=3.1",
         "hypothesis>=6",
         "cryptography>=42",
+        "Babel>=2.12",
     ],
 }
 
@@ -44,7 +46,9 @@ setup(
     packages=find_packages(include=["pyramid_helpdesk", "pyramid_helpdesk.*"]),
     include_package_data=True,
     package_data={"pyramid_helpdesk": ["templates/*.pt", "templates/*/*.pt", "static/*",
-                                       "migrations/*.mako", "migrations/versions/*.py"]},
+                                       "migrations/*.mako", "migrations/versions/*.py",
+                                       "locale/*.pot", "locale/*/LC_MESSAGES/*.po",
+                                       "locale/*/LC_MESSAGES/*.mo"]},
     zip_safe=False,
     install_requires=REQUIRES,
     extras_require=EXTRAS,

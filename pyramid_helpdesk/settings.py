@@ -113,6 +113,14 @@ def parse_ticket_number_format(raw: str) -> str:
     return value
 
 
+def parse_locale(raw: str) -> str:
+    """A language notifications can be written in: ``en`` or ``zh_CN``."""
+    value = raw.strip()
+    if value not in {"en", "zh_CN"}:
+        raise ValueError(raw)
+    return value
+
+
 def parse_argon2_profile(raw: str) -> str:
     """The name of an ``argon2.profiles`` cost profile."""
     from argon2 import profiles
@@ -145,6 +153,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.timezone", "Asia/Shanghai", ZoneInfo, "a time zone such as Asia/Shanghai"),
     Spec("helpdesk.service_hours", "mon-fri 08:00-17:00", parse_service_hours,
          "hours such as: mon-fri 08:00-12:00 13:00-17:00; sat 09:00-12:00"),
+    Spec("helpdesk.default_locale", "en", parse_locale, "en or zh_CN"),
     Spec("helpdesk.categories", "general network computing accounts software hardware",
          parse_words, "category names"),
     Spec("helpdesk.session.secret", "", parse_secret, "a secret of at least 32 characters"),
@@ -175,6 +184,7 @@ class HelpdeskSettings:
     ticket_number_format: str
     timezone: ZoneInfo
     service_hours: WeeklyHours
+    default_locale: str
     categories: tuple[str, ...]
     session_secret: str
     session_secure: bool

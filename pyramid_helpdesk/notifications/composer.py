@@ -2,13 +2,53 @@
 
 A core default plugin; a plugin that wants other rules can implement the same
 event hooks and ``helpdesk.notifiers`` can route them elsewhere.
+
+Every text is written in its recipient's language: Simplified Chinese for a person
+whose locale starts with ``zh``, English for any other locale, and
+``helpdesk.default_locale`` for an address without an account or a person who
+chose no locale. The strings are marked with ``_`` and translated through the
+gettext catalog in ``pyramid_helpdesk/locale`` (``make messages`` extracts them,
+``make install`` compiles it).
 """
 from __future__ import annotations
+
+import re
+from importlib.resources import files
+from typing import Callable
+
+from pyramid.i18n import Localizer, TranslationStringFactory, make_localizer
+from sqlalchemy import select
 
 from .. import hookimpl
 from ..groups.models import ServiceGroup
 from ..people.models import Person
 from ..tickets.models import MessageKind, TicketStatus
+
+_ = TranslationStringFactory("pyramid_helpdesk")
+
+#: The gettext catalogs: ``<locale>/LC_MESSAGES/pyramid_helpdesk.mo``.
+LOCALE_DIR = str(files("pyramid_helpdesk").joinpath("locale"))
+
+_localizers: dict[tuple[str, str], Localizer] = {}
+
+#: A translated text, given the function that translates one string.
+Compose = Callable[[Callable], tuple[str, list[str]]]
+
+
+def notification_locale(person_locale: str | None, default_locale: str) -> str:
+    """The language of a recipient whose account has ``person_locale``: Chinese for
+    any ``zh...`` locale, English for any other, ``default_locale`` when unset."""
+    if not person_locale:
+        return default_locale
+    return "zh_CN" if person_locale.lower().startswith("zh") else "en"
+
+
+def localizer_for(locale: str) -> Localizer:
+    """The (cached) localizer of ``locale`` over the package's catalogs."""
+    key = (locale, LOCALE_DIR)
+    if key not in _localizers:
+        _localizers[key] = make_localizer(locale, [LOCALE_DIR])
+    return _localizers[key]
 
 
 def ticket_url(settings, ticket) -> str:
@@ -16,8 +56,12 @@ def ticket_url(settings, ticket) -> str:
     return f"{settings.base_url}/tickets/{ticket.number}"
 
 
-def _subject(ticket, prefix: str = "") -> str:
-    return f"{prefix}[{ticket.number}] {ticket.subject}"
+def _subject(ticket, t, prefixed=None) -> str:
+    """``[HD-000042] Subject``, or ``prefixed`` (a message with ``${number}`` and
+    ``${subject}``) translated."""
+    if prefixed is None:
+        return f"[{ticket.number}] {ticket.subject}"
+    return t(_(prefixed, mapping={"number": ticket.number, "subject": ticket.subject}))
 
 
 def _requester_side(ticket) -> list[str]:
@@ -34,13 +78,31 @@ def _holder_addresses(ticket, helpdesk) -> list[str]:
     return []
 
 
-def _send(helpdesk, kind, ticket, recipients, subject, lines, exclude=()):
-    body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
+def _by_language(helpdesk, recipients: list[str]) -> dict[str, list[str]]:
+    """``recipients`` grouped by the language each one reads, in their order."""
+    default = helpdesk.settings.default_locale
+    lowered = {r.lower() for r in recipients}
+    locales = dict(helpdesk.dbsession.execute(
+        select(Person.email, Person.locale).where(Person.email.in_(lowered))
+    ).all()) if lowered else {}
+    groups: dict[str, list[str]] = {}
+    for recipient in recipients:
+        locale = notification_locale(locales.get(recipient.lower()), default)
+        groups.setdefault(locale, []).append(recipient)
+    return groups
+
+
+def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=()):
+    """Queue one text per language: ``compose(t)`` returns the subject and the lines,
+    written with ``t``, the translating function of that language."""
     skip = {a.lower() for a in exclude if a}
-    helpdesk.outbox.enqueue(
-        kind, [r for r in recipients if r.lower() not in skip], subject, body,
-        ticket_id=ticket.id, data={"ticket": ticket.number},
-    )
+    wanted = [r for r in recipients if r and r.lower() not in skip]
+    for locale, addresses in _by_language(helpdesk, wanted).items():
+        subject, lines = compose(localizer_for(locale).translate)
+        body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
+        helpdesk.outbox.enqueue(
+            kind, addresses, subject, body, ticket_id=ticket.id, data={"ticket": ticket.number},
+        )
 
 
 @hookimpl
@@ -48,23 +110,53 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     """Acknowledge a new ticket to its requester and CCs, unless its channel asked not to."""
     if not event.detail.get("acknowledge", True):
         return
-    _send(helpdesk, "ticket_created", ticket, _requester_side(ticket), _subject(ticket), [
-        f"Your request has been received as ticket {ticket.number}.",
-        "Reply to this e-mail or use the link below to follow it; keep the subject as it is.",
-        *_after_hours(helpdesk),
-    ])
+    _send(helpdesk, "ticket_created", ticket, _requester_side(ticket), lambda t: (
+        _subject(ticket, t), [
+            t(_("Your request has been received as ticket ${number}.",
+                mapping={"number": ticket.number})),
+            t(_("Reply to this e-mail or use the link below to follow it; "
+                "keep the subject as it is.")),
+            *_after_hours(helpdesk, t),
+        ]))
 
 
-def _after_hours(helpdesk) -> list[str]:
+WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+            _("Saturday"), _("Sunday"))
+# The day names of ``helpdesk.service_hours`` as written in the ini file.
+HOURS_DAYS = {"mon": _("mon"), "tue": _("tue"), "wed": _("wed"), "thu": _("thu"),
+              "fri": _("fri"), "sat": _("sat"), "sun": _("sun")}
+_DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+_HOURS_DAY_OR_RANGE = re.compile(rf"\b{_DAY}(?:-{_DAY})?\b")
+
+
+def _service_hours(hours, t) -> str:
+    """``mon-fri 08:00-17:00`` with its day names (and day ranges) translated."""
+    def day_or_range(match) -> str:
+        first = t(HOURS_DAYS[match.group(1)])
+        if match.group(2) is None:
+            return first
+        return t(_("${first}-${last}", mapping={
+            "first": first, "last": t(HOURS_DAYS[match.group(2)])}))
+
+    return _HOURS_DAY_OR_RANGE.sub(day_or_range, str(hours))
+
+
+def _after_hours(helpdesk, t) -> list[str]:
     """Outside service hours: when they are, and when the request will be handled."""
     settings = helpdesk.settings
     if settings.service_hours.is_open(helpdesk.now, settings.timezone):
         return []
-    lines = ["", f"Our service hours are {settings.service_hours} ({settings.timezone.key})."]
+    lines = ["", t(_("Our service hours are ${hours} (${timezone}).", mapping={
+        "hours": _service_hours(settings.service_hours, t), "timezone": settings.timezone.key,
+    }))]
     opening = settings.service_hours.next_opening(helpdesk.now, settings.timezone)
     if opening is not None:
-        lines.append("Your request arrived outside them; we will handle it from "
-                     f"{opening:%A %Y-%m-%d %H:%M}.")
+        lines.append(t(_(
+            "Your request arrived outside them; we will handle it from "
+            "${weekday} ${date} ${time}.", mapping={
+                "weekday": t(WEEKDAYS[opening.weekday()]),
+                "date": f"{opening:%Y-%m-%d}", "time": f"{opening:%H:%M}",
+            })))
     return lines
 
 
@@ -73,8 +165,9 @@ def helpdesk_ticket_assigned(ticket, event, helpdesk):
     """Tell the new holder a ticket is theirs (not when they took it themselves)."""
     if event.actor_id is not None and event.actor_id == ticket.holder_person_id:
         return
-    _send(helpdesk, "ticket_assigned", ticket, _holder_addresses(ticket, helpdesk),
-          _subject(ticket, "Assigned: "), [f"Ticket {ticket.number} is now with you."])
+    _send(helpdesk, "ticket_assigned", ticket, _holder_addresses(ticket, helpdesk), lambda t: (
+        _subject(ticket, t, _("Assigned: [${number}] ${subject}")),
+        [t(_("Ticket ${number} is now with you.", mapping={"number": ticket.number}))]))
 
 
 @hookimpl
@@ -82,8 +175,10 @@ def helpdesk_ticket_forwarded(ticket, event, helpdesk):
     """Tell whoever received the forwarded ticket."""
     recipients = [event.to_address] if event.to_address else _holder_addresses(ticket, helpdesk)
     note = event.detail.get("note") or ""
-    _send(helpdesk, "ticket_forwarded", ticket, recipients, _subject(ticket, "Forwarded: "),
-          [f"Ticket {ticket.number} was forwarded to you.", note])
+    _send(helpdesk, "ticket_forwarded", ticket, recipients, lambda t: (
+        _subject(ticket, t, _("Forwarded: [${number}] ${subject}")),
+        [t(_("Ticket ${number} was forwarded to you.", mapping={"number": ticket.number})),
+         note]))
 
 
 @hookimpl
@@ -99,8 +194,9 @@ def helpdesk_message_added(ticket, message, event, helpdesk):
         recipients = _requester_side(ticket)
     else:
         recipients = _holder_addresses(ticket, helpdesk)
-    _send(helpdesk, f"message_{message.kind.value}", ticket, recipients, _subject(ticket, "Re: "),
-          [message.body], exclude=[author])
+    # "Re: " stays as it is in every language: mail programs thread on it.
+    _send(helpdesk, f"message_{message.kind.value}", ticket, recipients,
+          lambda t: ("Re: " + _subject(ticket, t), [message.body]), exclude=[author])
 
 
 @hookimpl
@@ -110,31 +206,32 @@ def helpdesk_ticket_status_changed(ticket, event, helpdesk):
     notice = STATUS_NOTICES.get(event.to_status)
     if notice is None:
         return
-    kind, prefix, lines = notice
+    kind, subject, lines = notice
     actor = helpdesk.dbsession.get(Person, event.actor_id) if event.actor_id else None
-    _send(helpdesk, kind, ticket, _requester_side(ticket), _subject(ticket, prefix),
-          [line.format(number=ticket.number) for line in lines],
-          exclude=[actor.email] if actor else ())
+    _send(helpdesk, kind, ticket, _requester_side(ticket), lambda t: (
+        _subject(ticket, t, subject),
+        [t(_(line, mapping={"number": ticket.number})) for line in lines]),
+        exclude=[actor.email] if actor else ())
 
 
 STATUS_NOTICES = {
-    TicketStatus.pending: ("ticket_pending", "Waiting for you: ", [
-        "Ticket {number} is waiting for your answer.",
-        "Reply to this e-mail or on the ticket page."]),
-    TicketStatus.resolved: ("ticket_resolved", "Resolved: ", [
-        "Ticket {number} has been resolved.",
-        "If the problem is not solved, reply and the ticket reopens."]),
-    TicketStatus.closed: ("ticket_closed", "Closed: ", [
-        "Ticket {number} is closed. For anything new, write to us again."]),
+    TicketStatus.pending: ("ticket_pending", _("Waiting for you: [${number}] ${subject}"), [
+        _("Ticket ${number} is waiting for your answer."),
+        _("Reply to this e-mail or on the ticket page.")]),
+    TicketStatus.resolved: ("ticket_resolved", _("Resolved: [${number}] ${subject}"), [
+        _("Ticket ${number} has been resolved."),
+        _("If the problem is not solved, reply and the ticket reopens.")]),
+    TicketStatus.closed: ("ticket_closed", _("Closed: [${number}] ${subject}"), [
+        _("Ticket ${number} is closed. For anything new, write to us again.")]),
 }
 
 
 @hookimpl
 def helpdesk_ticket_nudged(ticket, event, helpdesk):
     """Urge the current holder."""
-    text = event.detail.get("message") or "Please look at this ticket."
-    _send(helpdesk, "ticket_nudged", ticket, _holder_addresses(ticket, helpdesk),
-          _subject(ticket, "Reminder: "),
-          [f"Reminder {ticket.nudge_count} for ticket {ticket.number}.", text])
-
-
+    text = event.detail.get("message")
+    _send(helpdesk, "ticket_nudged", ticket, _holder_addresses(ticket, helpdesk), lambda t: (
+        _subject(ticket, t, _("Reminder: [${number}] ${subject}")),
+        [t(_("Reminder ${count} for ticket ${number}.", mapping={
+            "count": ticket.nudge_count, "number": ticket.number})),
+         text or t(_("Please look at this ticket."))]))
