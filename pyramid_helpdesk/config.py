@@ -37,6 +37,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".db")
     config.include(".templating")
     config.include(".security")
+    config.include(".i18n")
 
     # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
     config.include(".plugin.manager")

@@ -4,6 +4,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from .errors import DomainError, StaleTicket, TransitionNotAllowed
+from .i18n import _
 from .tickets.resources import TicketResource
 
 ERROR_TEMPLATE = "pyramid_helpdesk:templates/errors/error.pt"
@@ -13,7 +14,7 @@ ERROR_TEMPLATE = "pyramid_helpdesk:templates/errors/error.pt"
 def not_found(request):
     """Nothing here."""
     request.response.status = 404
-    return {"title": "Not found", "detail": "There is nothing at this address."}
+    return {"title": _("Not found"), "detail": _("There is nothing at this address.")}
 
 
 @forbidden_view_config(renderer=ERROR_TEMPLATE)
@@ -24,7 +25,7 @@ def forbidden(exc, request):
     if isinstance(getattr(request, "context", None), TicketResource) and request.method == "GET":
         return not_found(request)
     request.response.status = 403
-    return {"title": "Forbidden", "detail": "You may not do this."}
+    return {"title": _("Forbidden"), "detail": _("You may not do this.")}
 
 
 @exception_view_config(BadCSRFToken, renderer=ERROR_TEMPLATE)
@@ -32,15 +33,16 @@ def forbidden(exc, request):
 def bad_csrf(exc, request):
     """A state change without a valid CSRF token: refused, nothing changed."""
     request.response.status = 400
-    return {"title": "Form expired",
-            "detail": "The form expired or came from another site; reload the page and try again."}
+    return {"title": _("Form expired"),
+            "detail": _("The form expired or came from another site; "
+                        "reload the page and try again.")}
 
 
 @exception_view_config(DomainError, renderer=ERROR_TEMPLATE)
 def domain_error(exc, request):
     """A refused operation: 409 for a conflict with the current state, else 400."""
     request.response.status = 409 if isinstance(exc, (StaleTicket, TransitionNotAllowed)) else 400
-    return {"title": "Not done", "detail": str(exc)}
+    return {"title": _("Not done"), "detail": str(exc)}
 
 
 def includeme(config):

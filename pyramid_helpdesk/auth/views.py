@@ -5,6 +5,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from ..i18n import _
+
 LOGIN_TEMPLATE = "pyramid_helpdesk:templates/auth/login.pt"
 
 # A path on this site: one leading slash, then no slash, backslash or white
@@ -41,7 +43,7 @@ def login(request):
     if person is None:
         request.response.status = 400
         return {"login": login_name, "next": target,
-                "error": "Wrong e-mail address or password."}
+                "error": _("Wrong e-mail address or password.")}
     request.session.invalidate()
     headers = remember(request, person.id)
     request.session.new_csrf_token()

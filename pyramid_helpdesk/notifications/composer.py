@@ -13,42 +13,18 @@ gettext catalog in ``pyramid_helpdesk/locale`` (``make messages`` extracts them,
 from __future__ import annotations
 
 import re
-from importlib.resources import files
 from typing import Callable
 
-from pyramid.i18n import Localizer, TranslationStringFactory, make_localizer
 from sqlalchemy import select
 
 from .. import hookimpl
 from ..groups.models import ServiceGroup
+from ..i18n import _, language_of, localizer_for
 from ..people.models import Person
 from ..tickets.models import MessageKind, TicketStatus
 
-_ = TranslationStringFactory("pyramid_helpdesk")
-
-#: The gettext catalogs: ``<locale>/LC_MESSAGES/pyramid_helpdesk.mo``.
-LOCALE_DIR = str(files("pyramid_helpdesk").joinpath("locale"))
-
-_localizers: dict[tuple[str, str], Localizer] = {}
-
 #: A translated text, given the function that translates one string.
 Compose = Callable[[Callable], tuple[str, list[str]]]
-
-
-def notification_locale(person_locale: str | None, default_locale: str) -> str:
-    """The language of a recipient whose account has ``person_locale``: Chinese for
-    any ``zh...`` locale, English for any other, ``default_locale`` when unset."""
-    if not person_locale:
-        return default_locale
-    return "zh_CN" if person_locale.lower().startswith("zh") else "en"
-
-
-def localizer_for(locale: str) -> Localizer:
-    """The (cached) localizer of ``locale`` over the package's catalogs."""
-    key = (locale, LOCALE_DIR)
-    if key not in _localizers:
-        _localizers[key] = make_localizer(locale, [LOCALE_DIR])
-    return _localizers[key]
 
 
 def ticket_url(settings, ticket) -> str:
@@ -87,7 +63,7 @@ def _by_language(helpdesk, recipients: list[str]) -> dict[str, list[str]]:
     ).all()) if lowered else {}
     groups: dict[str, list[str]] = {}
     for recipient in recipients:
-        locale = notification_locale(locales.get(recipient.lower()), default)
+        locale = language_of(locales.get(recipient.lower()), default)
         groups.setdefault(locale, []).append(recipient)
     return groups
 

@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from pyramid_helpdesk.notifications.composer import LOCALE_DIR, notification_locale
+from pyramid_helpdesk.i18n import LOCALE_DIR, language_of
 from pyramid_helpdesk.notifications.models import Notification
 from pyramid_helpdesk.settings import SettingsError, parse_settings
 from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back
@@ -74,7 +74,7 @@ def test_the_compiled_chinese_catalog_translates_every_extracted_message():
 ])
 def test_a_chinese_locale_reads_chinese_any_other_english_and_none_the_default(
         person_locale, default, expected):
-    assert notification_locale(person_locale, default) == expected
+    assert language_of(person_locale, default) == expected
 
 
 # -- one ticket, two languages -----------------------------------------------------------

@@ -213,7 +213,7 @@ def test_following_a_ticket_link_anonymously_leads_through_login_back_to_the_tic
     assert location.path == "/login"
     assert parse_qs(location.query) == {"next": [f"/tickets/{ticket.number}"]}
 
-    form = redirect.follow().form
+    form = redirect.follow().forms["login-form"]
     form["login"] = "user@example.org"
     form["password"] = TEST_PASSWORD
     landed = form.submit(status=303)
