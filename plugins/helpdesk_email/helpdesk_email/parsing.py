@@ -320,11 +320,17 @@ def _word_bytes(encoding: str, text: str) -> bytes | None:
     raw = _raw_bytes(text)
     if encoding in "qQ":
         return _QP_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), raw.replace(b"_", b" "))
-    raw = _NOT_BASE64.sub(b"", raw)
-    if len(raw) % 4 == 1:
-        raw = raw[:-1]
+    return _lenient_base64(raw)
+
+
+def _lenient_base64(data: bytes) -> bytes | None:
+    """Base64 as real clients write it: stray characters, a dangling symbol and
+    missing padding tolerated; ``None`` when it still does not decode."""
+    data = _NOT_BASE64.sub(b"", data)
+    if len(data) % 4 == 1:
+        data = data[:-1]
     try:
-        return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
     except binascii.Error:
         return None
 
@@ -781,13 +787,8 @@ class _Reader:
 
 def _transfer_decode(data: bytes, cte: str) -> bytes:
     if cte == "base64":
-        data = _NOT_BASE64.sub(b"", data)
-        if len(data) % 4 == 1:
-            data = data[:-1]
-        try:
-            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-        except binascii.Error:
-            return data
+        decoded = _lenient_base64(data)
+        return data if decoded is None else decoded
     if cte == "quoted-printable":
         return quopri.decodestring(data)
     return data
