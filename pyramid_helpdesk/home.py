@@ -3,7 +3,7 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from .tickets.models import Ticket, TicketCC
+from .tickets.models import Ticket, TicketCC, TicketStatus
 
 RECENT = 20
 
@@ -13,7 +13,8 @@ def recent_tickets(request, person):
     cc_ids = select(TicketCC.ticket_id).where(TicketCC.email == person.email.lower())
     query = (
         select(Ticket)
-        .where(or_(Ticket.requester_id == person.id, Ticket.id.in_(cc_ids)))
+        .where(or_(Ticket.requester_id == person.id,
+                   Ticket.id.in_(cc_ids) & (Ticket.status != TicketStatus.draft)))
         .order_by(Ticket.id.desc())
         .limit(RECENT)
     )

@@ -26,3 +26,5 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the requester removes the file while editing the ticket (kept for history).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -39,6 +39,12 @@ class Person(Base):
         Enum(Role, native_enum=False, length=20, validate_strings=True), default=Role.requester
     )
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Where the password is checked: "local" (argon2 hash above) or the name of the
+    # authentication backend that created the account (e.g. "ldap", "imap").
+    auth_source: Mapped[str] = mapped_column(String(32), default="local", server_default="local")
+    # A self-registered account works only once its address is verified;
+    # accounts created by staff, the command line or a directory count as verified.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(16))
     department: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")

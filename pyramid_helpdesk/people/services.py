@@ -6,6 +6,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db.types import utcnow
 from ..errors import InvalidOperation
 from .models import Person, Role
 from .passwords import hash_password
@@ -35,13 +36,19 @@ def create_person(
     role: Role = Role.requester,
     password: str | None = None,
     password_profile: str = "RFC_9106_LOW_MEMORY",
+    verified: bool = True,
     **profile: str,
 ) -> Person:
-    """Add a person; an address already in use raises :class:`InvalidOperation`."""
+    """Add a person; an address already in use raises :class:`InvalidOperation`.
+
+    ``verified=False`` is for self-registration: the account works once the
+    person follows the link mailed to the address.
+    """
     address = normalize_email(email)
     if find_by_email(dbsession, address) is not None:
         raise InvalidOperation(f"{address} already has an account")
-    person = Person(email=address, name=name.strip(), role=role, **profile)
+    person = Person(email=address, name=name.strip(), role=role,
+                    email_verified_at=utcnow() if verified else None, **profile)
     if password is not None:
         person.password_hash = hash_password(password, password_profile)
     dbsession.add(person)

@@ -142,6 +142,10 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     the channel asks that no automatic acknowledgement be sent (the request
     came from a machine: an auto-reply, a mailing list, a flood).
 
+    A ticket saved as a draft is created when its requester submits it:
+    then ``event.detail["draft"]`` is ``True``. Drafts themselves fire no
+    hook; nobody but their requester sees them.
+
     ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
     of the change (session, settings, outbox, time).
 
@@ -215,6 +219,24 @@ def helpdesk_ticket_status_changed(ticket, event, helpdesk):
     of the change (session, settings, outbox, time).
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def helpdesk_ticket_edited(ticket, event, changes, helpdesk):
+    """The requester edited a submitted ticket before staff first replied.
+
+    Called inside the transaction after the changes were applied.
+    ``changes`` (also ``event.detail``) maps each changed field to what
+    changed: ``subject``, ``description`` and ``category`` to ``[old, new]``,
+    ``cc`` to ``[old list, new list]``, ``attachments_added`` and
+    ``attachments_removed`` to lists of file names. Edits of drafts fire no
+    hook.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
+    .. versionadded:: 0.2
     """
 
 

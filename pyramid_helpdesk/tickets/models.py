@@ -22,6 +22,7 @@ def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
 class TicketStatus(str, enum.Enum):
     """Where a ticket is in its lifecycle."""
 
+    draft = "draft"  # saved by its requester, not yet submitted: no number, nobody sees it
     new = "new"  # submitted, not yet dispatched: in the first-line queue
     open = "open"  # held by a group and/or a person
     pending = "pending"  # waiting for the requester
@@ -61,6 +62,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_id", "status", "id"),
         Index("ix_tickets_requester_id_id", "requester_id", "id"),
+        Index("ix_tickets_requester_status_id", "requester_id", "status", "id"),
         Index("ix_tickets_holder_group_status", "holder_group_id", "status", "id"),
         Index("ix_tickets_holder_person_status", "holder_person_id", "status", "id"),
     )
@@ -105,11 +107,12 @@ class TicketCC(Base):
     """An address that receives a ticket's public messages."""
 
     __tablename__ = "ticket_cc"
+    __table_args__ = (Index("ix_ticket_cc_email_ticket_id", "email", "ticket_id"),)
 
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
-    email: Mapped[str] = mapped_column(String(254), primary_key=True, index=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="cc")
@@ -156,7 +159,9 @@ class ExternalAuthorization(Base):
 class EventKind(str, enum.Enum):
     """What happened to a ticket; one event per lifecycle operation."""
 
+    drafted = "drafted"
     created = "created"
+    edited = "edited"
     dispatched = "dispatched"
     taken = "taken"
     forwarded = "forwarded"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..db.types import utcnow
 from ..people.models import Role
-from .models import ExternalAuthorization, Ticket
+from .models import ExternalAuthorization, Ticket, TicketStatus
 
 REQUESTER_PERMISSIONS = ("ticket.view", "ticket.reply")
 STAFF_PERMISSIONS = ("ticket.view", "ticket.reply", "ticket.note", "ticket.manage")
@@ -17,7 +17,10 @@ STAFF_PERMISSIONS = ("ticket.view", "ticket.reply", "ticket.note", "ticket.manag
 
 def ticket_acl(ticket: Ticket, authorized_emails: list[str]) -> list:
     """Requester, CCs and authorised outside addresses read and reply; first line,
-    coordinators and the current holder (person or group) also note and manage."""
+    coordinators and the current holder (person or group) also note and manage.
+    A draft is its requester's alone."""
+    if ticket.status is TicketStatus.draft:
+        return [(Allow, f"person:{ticket.requester_id}", REQUESTER_PERMISSIONS), DENY_ALL]
     acl = [(Allow, "firstline", STAFF_PERMISSIONS),
            (Allow, f"role:{Role.coordinator.value}", STAFF_PERMISSIONS)]
     if ticket.holder_person_id is not None:

@@ -45,6 +45,9 @@ S = TicketStatus
 
 # Which operation may move a ticket from which status to which.
 TRANSITIONS: dict[str, dict[TicketStatus, TicketStatus]] = {
+    "submit": {S.draft: S.new},
+    # Only until the first staff reply (see TicketService.edit).
+    "edit": {S.draft: S.draft, S.new: S.new, S.open: S.open, S.pending: S.pending},
     "dispatch": {S.new: S.open, S.open: S.open, S.pending: S.pending},
     "forward": {S.new: S.open, S.open: S.open, S.pending: S.pending},
     "take": {S.new: S.open, S.open: S.open, S.pending: S.pending},
@@ -107,10 +110,24 @@ class TicketService:
         ).all()
 
     def attachments(self, ticket: Ticket) -> Sequence[Attachment]:
-        """The ticket's attachments, oldest first."""
+        """The ticket's attachments, oldest first (without those its requester removed)."""
         return self.dbsession.scalars(
-            select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+            select(Attachment)
+            .where(Attachment.ticket_id == ticket.id, Attachment.removed_at.is_(None))
+            .order_by(Attachment.id)
         ).all()
+
+    def description_message(self, ticket: Ticket) -> Message | None:
+        """The first message: the description the requester wrote."""
+        return self.dbsession.scalars(
+            select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id).limit(1)
+        ).first()
+
+    @staticmethod
+    def is_editable(ticket: Ticket) -> bool:
+        """A draft, or a submitted ticket that is active and not yet answered by staff."""
+        return ticket.status in TRANSITIONS["edit"] and (
+            ticket.status is S.draft or ticket.first_response_at is None)
 
     # -- operations -----------------------------------------------------------
 
@@ -129,12 +146,16 @@ class TicketService:
         email_message_id: str | None = None,
         body_html: str | None = None,
         acknowledge: bool = True,
+        draft: bool = False,
     ) -> Ticket:
         """Create a ticket, record it, then route it (or leave it to first line).
 
         ``acknowledge=False`` asks that no automatic acknowledgement be sent (the
         channel knows the request came from a machine); it is recorded in the
         ``created`` event's detail for the notification plugins.
+
+        ``draft=True`` saves a draft instead: no number, no routing, no hook,
+        seen by its requester alone, until :meth:`submit`.
         """
         subject = " ".join(subject.split())
         if not subject:
@@ -148,12 +169,14 @@ class TicketService:
         ticket = Ticket(
             subject=subject[:255], description=description, channel=channel,
             requester=requester, category=category, priority=Priority(priority),
-            status=S.new, holder_group_id=first_line_group_id(self.dbsession),
+            status=S.draft if draft else S.new,
+            holder_group_id=None if draft else first_line_group_id(self.dbsession),
             created_at=now, updated_at=now, held_since=now, cc=[],
         )
         self.dbsession.add(ticket)
         self.dbsession.flush()  # the id gives the number
-        ticket.number = self.settings.ticket_number(ticket.id, now.year)
+        if not draft:
+            ticket.number = self.settings.ticket_number(ticket.id, now.year)
         for address in cc_addresses:
             person = find_by_email(self.dbsession, address)
             ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
@@ -163,17 +186,67 @@ class TicketService:
         )
         self.dbsession.add(message)
         self._store_attachments(ticket, message, attachments)
-        # A new ticket cannot be stale: its rows are flushed with the hooks' rows.
-        event = self._record(ticket, EventKind.created, actor, now, flush=False,
-                             to_status=S.new, to_group_id=ticket.holder_group_id,
-                             message=message,
-                             detail={"channel": channel, "acknowledge": acknowledge})
-        self.hook.helpdesk_ticket_created(ticket=ticket, event=event,
-                                        helpdesk=self.hook_context(now))
-        decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
-        if decision is not None:
-            self._apply_routing(ticket, decision, now)
+        if draft:
+            self._record(ticket, EventKind.drafted, actor, now, to_status=S.draft,
+                         message=message, detail={"channel": channel})
+            return ticket
+        self._enter_workflow(ticket, actor, now, message,
+                             {"channel": channel, "acknowledge": acknowledge})
         return ticket
+
+    def submit(self, ticket: Ticket, *, actor: Person | None,
+               expected_version: int | None = None) -> Ticket:
+        """Submit a draft: it gets its number and is created (hook, routing) now."""
+        now = self._begin(ticket, "submit", expected_version)
+        ticket.status = S.new
+        ticket.holder_group_id = first_line_group_id(self.dbsession)
+        ticket.created_at = ticket.updated_at = ticket.held_since = now
+        ticket.number = self.settings.ticket_number(ticket.id, now.year)
+        message = self.description_message(ticket)
+        if message is not None:
+            message.created_at = now
+        self._enter_workflow(ticket, actor, now, message,
+                             {"channel": ticket.channel, "acknowledge": True, "draft": True})
+        self._flush(ticket)
+        return ticket
+
+    def edit(
+        self, ticket: Ticket, *, actor: Person, subject: str | None = None,
+        description: str | None = None, category: str | None = None,
+        cc: Iterable[str] | None = None, add_attachments: Iterable[Upload] = (),
+        remove_attachments: Iterable[int] = (), expected_version: int | None = None,
+    ) -> TicketEvent | None:
+        """The requester changes a draft, or a submitted ticket until staff first reply.
+
+        ``None`` leaves a field as it is (``category=""`` clears it); the
+        attachments in ``remove_attachments`` (ids) are marked removed, not
+        deleted. Records one ``edited`` event whose detail holds each change
+        (``[old, new]`` for text, file names for attachments) and fires
+        ``helpdesk_ticket_edited`` for a submitted ticket. Nothing changed:
+        nothing is recorded and ``None`` is returned.
+        """
+        now = self._begin(ticket, "edit", expected_version)
+        if actor.id != ticket.requester_id:
+            raise InvalidOperation("only the requester can edit a ticket")
+        if not self.is_editable(ticket):
+            raise InvalidOperation("staff have answered this ticket: reply instead of editing")
+        changes = self._apply_edits(ticket, now, subject, description, category, cc)
+        added = list(add_attachments)
+        if added:
+            self._store_attachments(ticket, self.description_message(ticket), added, now)
+            changes["attachments_added"] = [upload.filename[:255] for upload in added]
+        removed = self._remove_attachments(ticket, set(remove_attachments), now)
+        if removed:
+            changes["attachments_removed"] = removed
+        if not changes:
+            return None
+        ticket.updated_at = now
+        event = self._record(ticket, EventKind.edited, actor, now, detail=changes)
+        if ticket.status is not S.draft:
+            self.hook.helpdesk_ticket_edited(ticket=ticket, event=event, changes=changes,
+                                             helpdesk=self.hook_context(now))
+        self._flush(ticket)
+        return event
 
     def dispatch(
         self, ticket: Ticket, *, actor: Person, group: ServiceGroup | None = None,
@@ -318,6 +391,66 @@ class TicketService:
             self._flush(ticket)
         return event
 
+    def _enter_workflow(self, ticket: Ticket, actor: Person | None, now: datetime,
+                        message: Message | None, detail: dict[str, Any]) -> None:
+        """Record the creation of a numbered ticket, fire its hook, route it."""
+        # A new ticket cannot be stale: its rows are flushed with the hooks' rows.
+        event = self._record(ticket, EventKind.created, actor, now, flush=False,
+                             to_status=S.new, to_group_id=ticket.holder_group_id,
+                             message=message, detail=detail)
+        self.hook.helpdesk_ticket_created(ticket=ticket, event=event,
+                                        helpdesk=self.hook_context(now))
+        decision = decide(ticket, self.plugins.strategies, self.hook_context(now))
+        if decision is not None:
+            self._apply_routing(ticket, decision, now)
+
+    def _apply_edits(self, ticket, now, subject, description, category, cc) -> dict[str, Any]:
+        """Change the fields given; return ``{field: [old, new]}`` for those that differ."""
+        changes: dict[str, Any] = {}
+        if subject is not None:
+            subject = " ".join(subject.split())[:255]
+            if not subject:
+                raise InvalidOperation("a ticket needs a subject")
+            if subject != ticket.subject:
+                changes["subject"] = [ticket.subject, subject]
+                ticket.subject = subject
+        if description is not None and description != ticket.description:
+            changes["description"] = [ticket.description, description]
+            ticket.description = description
+            message = self.description_message(ticket)
+            if message is not None:
+                message.body, message.body_html = description, None
+        if category is not None:
+            category = category or None
+            if category is not None and category not in self.settings.categories:
+                raise InvalidOperation(f"unknown category {category!r}")
+            if category != ticket.category:
+                changes["category"] = [ticket.category, category]
+                ticket.category = category
+        if cc is not None:
+            old = [entry.email for entry in ticket.cc]
+            new = self._cc_addresses(cc, exclude=ticket.requester.email)
+            if sorted(old) != sorted(new):
+                changes["cc"] = [old, new]
+                ticket.cc = [entry for entry in ticket.cc if entry.email in new]
+                for address in new:
+                    if address not in old:
+                        person = find_by_email(self.dbsession, address)
+                        ticket.cc.append(TicketCC(email=address,
+                                                  person_id=person.id if person else None))
+        return changes
+
+    def _remove_attachments(self, ticket: Ticket, ids: set[int], now: datetime) -> list[str]:
+        """Mark the ticket's attachments with these ids removed; return their names."""
+        if not ids:
+            return []
+        removed = []
+        for attachment in self.attachments(ticket):
+            if attachment.id in ids:
+                attachment.removed_at = now
+                removed.append(attachment.filename)
+        return removed
+
     def _move(self, ticket, operation, kind, actor, group, person, expected_version,
               detail, now=None) -> TicketEvent:
         """Change the holder (and status): dispatch, take, forward, routing."""
@@ -414,15 +547,17 @@ class TicketService:
         normalized.pop(exclude.lower(), None)
         return list(normalized)
 
-    def _store_attachments(self, ticket: Ticket, message: Message,
-                           uploads: Iterable[Upload]) -> None:
+    def _store_attachments(self, ticket: Ticket, message: Message | None,
+                           uploads: Iterable[Upload], when: datetime | None = None) -> None:
         uploads = list(uploads)
         if uploads:
             self.dbsession.flush()  # attachments point at the message's id
         for upload in uploads:
             sha256, size = self.store.put(upload)
             self.dbsession.add(Attachment(
-                ticket_id=ticket.id, message_id=message.id, filename=upload.filename[:255],
+                ticket_id=ticket.id, message_id=message.id if message else None,
+                filename=upload.filename[:255],
                 content_type=upload.content_type[:127] or "application/octet-stream",
-                size=size, sha256=sha256, created_at=message.created_at,
+                size=size, sha256=sha256,
+                created_at=when or (message.created_at if message else self.clock()),
             ))

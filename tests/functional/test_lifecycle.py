@@ -22,8 +22,8 @@ def events_of(helpdesk, ticket):
 def ticket_in(helpdesk, staff, status):
     """A ticket brought to ``status`` through legal operations."""
     tickets = helpdesk.tickets
-    ticket = helpdesk.ticket(staff.user)
-    if status is S.new:
+    ticket = helpdesk.ticket(staff.user, draft=status is S.draft)
+    if status in (S.new, S.draft):
         return ticket
     tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)
     if status is S.pending:
@@ -40,6 +40,8 @@ def run(helpdesk, staff, operation, ticket):
     """Perform ``operation`` as a plausible actor."""
     tickets = helpdesk.tickets
     actions = {
+        "submit": lambda: tickets.submit(ticket, actor=staff.user),
+        "edit": lambda: tickets.edit(ticket, actor=staff.user, subject="Printer jam, tray 2"),
         "dispatch": lambda: tickets.dispatch(ticket, actor=staff.firstline, group=staff.computing),
         "forward": lambda: tickets.forward(ticket, actor=staff.agent, person=staff.other_agent),
         "take": lambda: tickets.take(ticket, actor=staff.agent),
@@ -64,7 +66,8 @@ def test_every_operation_from_every_status_is_allowed_or_refused_as_the_table_sa
 ):
     ticket = ticket_in(helpdesk, staff, status)
     before = len(events_of(helpdesk, ticket))
-    if status in TRANSITIONS[operation]:
+    if status in TRANSITIONS[operation] and (operation != "edit" or
+                                            helpdesk.tickets.is_editable(ticket)):
         run(helpdesk, staff, operation, ticket)
         assert ticket.status is TRANSITIONS[operation][status]
         assert len(events_of(helpdesk, ticket)) == before + 1, "one event per operation"
