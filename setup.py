@@ -32,6 +32,9 @@ EXTRAS = {
         "hypothesis>=6",
         "cryptography>=42",
         "Babel>=2.12",
+        "lingua>=4.15",  # tests/unit/test_translations.py extracts the messages
+        # Browser tests drive the system's Chromium (never `playwright install`).
+        "playwright>=1.45",
     ],
 }
 
