@@ -38,6 +38,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".templating")
     config.include(".security")
     config.include(".i18n")
+    config.include(".localtime")
 
     # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
     config.include(".plugin.manager")

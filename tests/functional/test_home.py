@@ -26,3 +26,20 @@ def test_an_anonymous_visitor_cannot_tell_which_ticket_numbers_exist(helpdesk, s
     for number in (real.number, "HD-999999"):
         response = helpdesk.app.get(f"/tickets/{number}", status=303)
         assert response.headers["Location"].endswith(f"/login?next=%2Ftickets%2F{number}")
+
+
+def test_times_are_shown_in_the_helpdesks_time_zone_and_drafts_of_others_are_hidden(
+        helpdesk, staff):
+    from datetime import datetime, timezone
+
+    ticket = helpdesk.ticket(staff.user, subject="Late evening call")
+    ticket.created_at = datetime(2026, 3, 2, 23, 30, tzinfo=timezone.utc)
+    helpdesk.ticket(staff.other_user, subject="Unsent draft", cc=["user@example.org"],
+                    draft=True)
+    helpdesk.dbsession.flush()
+    helpdesk.login("user@example.org")
+
+    page = helpdesk.app.get("/")
+
+    assert "2026-03-03 07:30" in page.text, "23:30 UTC is 07:30 the next day in Asia/Shanghai"
+    assert "Unsent draft" not in page.text
