@@ -3,7 +3,8 @@
 #             too when HELPDESK_TEST_DATABASE_URL is set)
 # make bench  the benchmark harness (bench/README.md)
 # make lint   ruff over the code (ruff.toml)
-# make messages  re-extract the notification strings and update every translation
+# make messages  re-extract the strings of the core and of each plugin with a locale/,
+#                and update every translation
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,6 +16,10 @@ LOCALE = pyramid_helpdesk/locale
 POT = $(LOCALE)/pyramid_helpdesk.pot
 # Compiled catalogs (git-ignored), rebuilt whenever their .po changes.
 CATALOGS = $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/pyramid_helpdesk.po))
+# A plugin package with pages keeps its own domain (named after the package) in
+# plugins/<dist>/<package>/locale (docs/plugins.md, "Translating your plugin").
+PLUGIN_LOCALES = $(wildcard plugins/*/*/locale)
+PLUGIN_CATALOGS = $(patsubst %.po,%.mo,$(wildcard plugins/*/*/locale/*/LC_MESSAGES/*.po))
 
 .PHONY: install run test bench lint messages clean
 
@@ -27,7 +32,10 @@ $(STAMP): setup.py $(wildcard plugins/*/setup.py)
 $(CATALOGS): %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -d $(LOCALE) -D pyramid_helpdesk
 
-install: $(STAMP) $(CATALOGS)
+$(PLUGIN_CATALOGS): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+install: $(STAMP) $(CATALOGS) $(PLUGIN_CATALOGS)
 
 run: install
 	mkdir -p var
@@ -54,6 +62,11 @@ messages: $(STAMP)
 	$(BIN)/pot-create -d pyramid_helpdesk --package-name pyramid_helpdesk \
 	    --package-version $$($(BIN)/python setup.py --version) -o $(POT) pyramid_helpdesk
 	$(BIN)/pybabel update -i $(POT) -d $(LOCALE) -D pyramid_helpdesk
+	for locale in $(PLUGIN_LOCALES); do \
+	    package=$${locale%/locale}; domain=$${package##*/}; \
+	    $(BIN)/pot-create -d $$domain --package-name $$domain -o $$locale/$$domain.pot $$package \
+	    && $(BIN)/pybabel update -i $$locale/$$domain.pot -d $$locale -D $$domain || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -131,6 +131,33 @@ def parse_argon2_profile(raw: str) -> str:
     return value
 
 
+#: What requesters may attach by default: office documents, images, text, archives
+#: and mail, by extension and by the type the browser declares; no executables.
+DEFAULT_ATTACHMENT_TYPES = (
+    ".pdf .txt .log .csv .md .rtf .json .xml .yaml .yml .doc .docx .xls .xlsx .ppt .pptx "
+    ".odt .ods .odp .vsd .vsdx .png .jpg .jpeg .gif .bmp .webp .tif .tiff .heic "
+    ".zip .7z .rar .tar .gz .tgz .bz2 .xz .eml .msg "
+    "text/plain text/csv text/markdown text/x-log text/rtf text/xml text/yaml application/pdf "
+    "application/rtf application/json application/xml application/x-yaml application/msword "
+    "application/vnd.ms-* application/vnd.openxmlformats-officedocument.* "
+    "application/vnd.oasis.opendocument.* application/vnd.visio image/png image/jpeg "
+    "image/gif image/bmp image/webp image/tiff image/heic application/zip "
+    "application/x-zip-compressed application/x-7z-compressed application/vnd.rar "
+    "application/x-rar-compressed application/x-tar application/gzip application/x-gzip "
+    "application/x-compressed-tar application/x-bzip2 application/x-xz message/rfc822 "
+    "application/octet-stream"
+)
+_FILE_TYPE = re.compile(r"\.[a-z0-9]+|[a-z0-9.+-]+/(\*|[a-z0-9.+-]+\*?)")
+
+
+def parse_file_types(raw: str) -> tuple[str, ...]:
+    """Extensions (``.pdf``) and MIME types (``image/png``, ``application/vnd.ms-*``)."""
+    words = tuple(word.lower() for word in parse_words(raw))
+    if not words or not all(_FILE_TYPE.fullmatch(word) for word in words):
+        raise ValueError(raw)
+    return words
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one setting is read: its default, its parser and the expectation shown on error."""
@@ -163,6 +190,9 @@ SPECS: tuple[Spec, ...] = (
          "an argon2.profiles name such as RFC_9106_LOW_MEMORY"),
     Spec("helpdesk.attachments.dir", "var/attachments", str.strip, "a directory"),
     Spec("helpdesk.attachments.max_size", "20MB", parse_size, "a size such as 20MB"),
+    Spec("helpdesk.attachments.max_count", "10", parse_positive_int, "a whole number > 0"),
+    Spec("helpdesk.attachments.allowed_types", DEFAULT_ATTACHMENT_TYPES, parse_file_types,
+         "file extensions (.pdf) and MIME types (image/png, application/vnd.ms-*)"),
     Spec("helpdesk.mail.sender", "helpdesk@example.org", parse_email, "an e-mail address"),
     Spec("helpdesk.mail.dir", "var/mail", str.strip, "a directory"),
     Spec("helpdesk.worker.batch_size", "50", parse_positive_int, "a whole number > 0"),
@@ -192,6 +222,8 @@ class HelpdeskSettings:
     password_argon2_profile: str
     attachments_dir: str
     attachments_max_size: int
+    attachments_max_count: int
+    attachments_allowed_types: tuple[str, ...]
     mail_sender: str
     mail_dir: str
     worker_batch_size: int

@@ -11,6 +11,7 @@ from webtest import Upload
 
 from pyramid_helpdesk.attachments.models import Attachment
 from pyramid_helpdesk.attachments.store import AttachmentStore
+from pyramid_helpdesk.settings import SettingsError, parse_settings
 from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back
 from pyramid_helpdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -179,8 +180,9 @@ def test_an_attachment_over_the_limit_is_refused_with_a_clear_message(small_limi
         "attachment": Upload("huge.log", b"x" * 2048, "text/plain"),
     }, status=400)
 
-    assert "huge.log" in page.text
-    assert "larger than 1024 bytes" in page.text
+    assert page.html.select_one("#attachment-error").get_text() == \
+        "“huge.log” is larger than 1 KB: please attach a smaller file."
+    assert "please choose them again" in page.text
     assert page.html.find("input", {"name": "subject"})["value"] == "Log file"
     assert page.html.find("textarea", {"name": "description"}).text == "The log is attached."
     assert page.html.find("input", {"name": "attachment"})["aria-invalid"] == "true"
@@ -201,3 +203,110 @@ def test_an_attachment_within_the_limit_is_accepted(small_limit):
     }, status=303)
 
     assert count(small_limit, Attachment) == 1
+
+
+def post_ticket(helpdesk, *files, status, **fields):
+    """Post the new-ticket form with ``files`` (webtest Uploads) in its one file input."""
+    token = helpdesk.csrf_token("/tickets/new")
+    params = [("subject", "Screenshots"), ("description", "Three of them."),
+              ("csrf_token", token), *fields.items()]
+    params += [("attachment", upload) for upload in files]
+    return helpdesk.app.post("/tickets/new", params, status=status)
+
+
+def test_several_attachments_go_through_one_file_input(helpdesk, staff):
+    helpdesk.login("user@example.org")
+    page = new_ticket_form(helpdesk)
+    assert page.fields["attachment"][0].attrs.get("multiple") is not None
+
+    post_ticket(helpdesk, Upload("first.png", b"\x89PNG one", "image/png"),
+                Upload("notes.TXT", b"two", "text/plain"),
+                Upload("logs.zip", b"PK three", "application/zip"), status=303)
+
+    ticket = helpdesk.dbsession.scalars(select(Ticket)).one()
+    assert [a.filename for a in helpdesk.tickets.attachments(ticket)] == \
+        ["first.png", "notes.TXT", "logs.zip"]
+
+
+@pytest.mark.parametrize("filename, content_type", [
+    ("setup.exe", "application/x-msdownload"),
+    ("invoice.pdf.exe", "application/octet-stream"),
+    ("report.pdf", "application/x-msdownload"),
+    ("run.sh", "application/x-sh"),
+    ("Makefile", "text/plain"),
+    ("page.png", "text/html"),
+], ids=["executable", "double-extension", "declared-executable", "script", "no-extension",
+        "mismatched-type"])
+def test_a_file_of_a_refused_type_is_refused_and_nothing_is_created(
+        helpdesk, staff, filename, content_type):
+    helpdesk.login("user@example.org")
+
+    page = post_ticket(helpdesk, Upload("ok.txt", b"fine", "text/plain"),
+                       Upload(filename, b"MZ payload", content_type), status=400)
+
+    assert page.html.select_one("#attachment")["aria-invalid"] == "true"
+    assert page.html.select_one("#attachment-error").get_text() == \
+        f"“{filename}” cannot be attached: files of this type are not accepted."
+    assert page.html.select_one("#subject")["value"] == "Screenshots"
+    assert page.html.select_one("#description").get_text() == "Three of them."
+    assert "please choose them again" in page.text
+    assert count(helpdesk, Ticket) == 0
+    assert count(helpdesk, Attachment) == 0
+
+
+@pytest.mark.parametrize("filename, content_type", [
+    ("photo.JPG", "image/jpeg"),
+    ("server.log", ""),
+    ("export.7z", "application/octet-stream"),
+    ("budget.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("notes.txt", "text/plain; charset=utf-8"),
+])
+def test_common_office_image_text_and_archive_files_are_accepted(
+        helpdesk, staff, filename, content_type):
+    helpdesk.login("user@example.org")
+
+    post_ticket(helpdesk, Upload(filename, b"content", content_type), status=303)
+
+    assert count(helpdesk, Attachment) == 1
+
+
+@pytest.fixture
+def strict_desk(helpdesk_engine, helpdesk_database_url, tmp_path):
+    """A helpdesk that takes at most two plain-text files per ticket."""
+    settings = make_test_settings(helpdesk_database_url, str(tmp_path), **{
+        "helpdesk.plugins": "web", "helpdesk.attachments.max_count": "2",
+        "helpdesk.attachments.allowed_types": ".txt, text/plain"})
+    with rolled_back(build_app(settings, helpdesk_engine), helpdesk_engine) as harness:
+        harness.person("user@example.org")
+        yield harness
+
+
+def test_more_files_than_the_limit_are_refused(strict_desk):
+    strict_desk.login("user@example.org")
+    files = [Upload(f"{n}.txt", b"x", "text/plain") for n in "abc"]
+
+    page = post_ticket(strict_desk, *files, status=400)
+
+    assert page.html.select_one("#attachment-error").get_text() == \
+        "At most 2 attachments per ticket."
+    assert "Up to 2 files per ticket" in page.html.select_one("#attachment-hint").get_text()
+    assert count(strict_desk, Ticket) == 0
+    post_ticket(strict_desk, *files[:2], status=303)
+    assert count(strict_desk, Attachment) == 2
+
+
+def test_the_allowed_types_come_from_the_settings(strict_desk):
+    strict_desk.login("user@example.org")
+    form = new_ticket_form(strict_desk)
+    assert form.fields["attachment"][0].attrs["accept"] == ".txt"
+
+    page = post_ticket(strict_desk, Upload("shot.png", b"\x89PNG", "image/png"), status=400)
+
+    assert "“shot.png” cannot be attached" in page.text
+
+
+@pytest.mark.parametrize("value", ["exe", "application", ".tar.gz", ""])
+def test_a_malformed_allowed_types_setting_stops_start_up(value):
+    with pytest.raises(SettingsError, match="helpdesk.attachments.allowed_types"):
+        parse_settings({"helpdesk.session.secret": "s" * 32,
+                        "helpdesk.attachments.allowed_types": value})

@@ -1,11 +1,16 @@
-"""Reading and checking the new-ticket form."""
+"""Reading and checking the ticket form: a new ticket, a draft, or an edit."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Collection
 
 from pyramid_helpdesk.attachments.store import Upload
 from pyramid_helpdesk.errors import InvalidOperation
 from pyramid_helpdesk.people.services import normalize_email
+from pyramid_helpdesk.tickets.models import Ticket
+
+from .i18n import _
+from .uploads import AttachmentPolicy
 
 MAX_SUBJECT = 255
 MAX_DESCRIPTION = 50_000
@@ -13,44 +18,77 @@ MAX_DESCRIPTION = 50_000
 
 @dataclass
 class TicketForm:
-    """The submitted values, and an error message per field that is wrong."""
+    """The form's values, and an error message per field that is wrong.
+
+    ``remove`` holds the ids of the ticket's attachments the requester ticked
+    for removal; ``version`` is the ticket version the form was opened on.
+    """
 
     subject: str = ""
     description: str = ""
     category: str = ""
     cc: str = ""
     uploads: list[Upload] = field(default_factory=list)
+    remove: set[int] = field(default_factory=set)
+    version: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_post(cls, post, categories) -> "TicketForm":
-        """Parse and validate ``request.POST``."""
+    def from_ticket(cls, ticket: Ticket) -> "TicketForm":
+        """The form filled with a saved ticket's values."""
+        return cls(subject=ticket.subject, description=ticket.description,
+                   category=ticket.category or "", cc=", ".join(c.email for c in ticket.cc),
+                   version=ticket.version)
+
+    @classmethod
+    def from_post(cls, post, categories: Collection[str], policy: AttachmentPolicy, *,
+                  draft: bool = False, current: Collection[int] = ()) -> "TicketForm":
+        """Parse and check ``request.POST``.
+
+        ``draft``: the description may still be empty. ``current``: the ids of
+        the ticket's attachments, which the form may remove and which count
+        towards the attachment limit.
+        """
         form = cls(
             subject=post.get("subject", "").strip(),
             description=post.get("description", "").strip(),
             category=post.get("category", "").strip(),
             cc=post.get("cc", "").strip(),
+            remove={int(v) for v in post.getall("remove_attachment") if v.isdigit()} & set(current),
+            version=int(post["version"]) if post.get("version", "").isdigit() else None,
         )
-        if not form.subject:
-            form.errors["subject"] = "Please give the ticket a subject."
-        elif len(form.subject) > MAX_SUBJECT:
-            form.errors["subject"] = f"At most {MAX_SUBJECT} characters."
-        if not form.description:
-            form.errors["description"] = "Please describe the problem or request."
-        elif len(form.description) > MAX_DESCRIPTION:
-            form.errors["description"] = f"At most {MAX_DESCRIPTION} characters."
+        form._check_text(draft)
         if form.category and form.category not in categories:
-            form.errors["category"] = "Please choose a category from the list."
-        for address in form.cc_addresses:
-            try:
-                normalize_email(address)
-            except InvalidOperation:
-                form.errors["cc"] = f"{address!r} is not an e-mail address."
-                break
+            form.errors["category"] = _("Please choose a category from the list.")
+        form._check_cc()
         for item in post.getall("attachment"):
             if getattr(item, "filename", None):
                 form.uploads.append(Upload(item.filename, item.type or "", item.file))
+        refusal = policy.refusal(form.uploads, kept=len(current) - len(form.remove))
+        if refusal:
+            form.errors["attachment"] = refusal
         return form
+
+    def _check_text(self, draft: bool) -> None:
+        if not self.subject:
+            self.errors["subject"] = _("Please give the ticket a subject.")
+        elif len(self.subject) > MAX_SUBJECT:
+            self.errors["subject"] = _("At most ${count} characters.",
+                                       mapping={"count": MAX_SUBJECT})
+        if not self.description and not draft:
+            self.errors["description"] = _("Please describe the problem or request.")
+        elif len(self.description) > MAX_DESCRIPTION:
+            self.errors["description"] = _("At most ${count} characters.",
+                                           mapping={"count": MAX_DESCRIPTION})
+
+    def _check_cc(self) -> None:
+        for address in self.cc_addresses:
+            try:
+                normalize_email(address)
+            except InvalidOperation:
+                self.errors["cc"] = _("“${address}” is not an e-mail address.",
+                                      mapping={"address": address})
+                return
 
     def close_uploads(self) -> None:
         """Release the uploaded files' temporary storage."""

@@ -1,0 +1,1 @@
+"""The plugin's pages: new ticket, drafts, editing a submitted ticket, my tickets."""
