@@ -8,7 +8,8 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(),
-    package_data={"helpdesk_email": ["templates/*.pt"]},
+    package_data={"helpdesk_email": ["templates/*.pt", "locale/*.pot",
+                                     "locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"]},
     install_requires=[
         "pyramid_helpdesk",
         "charset-normalizer>=3.3",

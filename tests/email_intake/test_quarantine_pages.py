@@ -35,7 +35,7 @@ def test_release_turns_a_quarantined_message_into_a_ticket(helpdesk, staff, inta
     item = quarantined(helpdesk, intake, message(subject="Loop", X_Helpdesk_Loop="example.org"))
     token = helpdesk.login("firstline@example.org")
     response = helpdesk.app.post(f"{QUARANTINE}/{item.id}/release", {"csrf_token": token})
-    assert "Result: created" in response.follow().text
+    assert "Result: ticket HD-" in response.follow().text
     helpdesk.refresh(item)
     assert item.status is IntakeStatus.processed and tickets(helpdesk) == 1
 
@@ -56,3 +56,15 @@ def test_actions_need_a_csrf_token(helpdesk, staff, intake):
     helpdesk.app.post(f"{QUARANTINE}/{item.id}/retry", {}, status=400)
     helpdesk.refresh(item)
     assert item.status is IntakeStatus.quarantined
+
+
+def test_the_quarantine_pages_and_their_results_speak_chinese(helpdesk, staff, intake):
+    item = quarantined(helpdesk, intake, message(subject="Loop", X_Helpdesk_Loop="example.org"))
+    token = helpdesk.login("firstline@example.org")
+    chinese = {"Accept-Language": "zh-CN"}
+    assert "邮件隔离区" in helpdesk.app.get(QUARANTINE, headers=chinese).text
+    detail = helpdesk.app.get(f"{QUARANTINE}/{item.id}", headers=chinese)
+    assert "放行为新工单" in detail.text and "已隔离" in detail.text
+    response = helpdesk.app.post(f"{QUARANTINE}/{item.id}/release", {"csrf_token": token},
+                                 headers=chinese)
+    assert "结果：已创建工单 HD-" in response.follow(headers=chinese).text

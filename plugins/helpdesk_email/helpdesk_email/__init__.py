@@ -36,4 +36,5 @@ def includeme(config):
     from .settings import read_intake_settings
 
     config.registry.helpdesk_email = read_intake_settings(config.registry.helpdesk_settings)
+    config.add_translation_dirs("helpdesk_email:locale")
     config.include(".views")

@@ -2,12 +2,29 @@
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.i18n import TranslationStringFactory
 from pyramid.view import view_config
 
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
 
 from .intake import CHANNEL, MailIntake
 from .parsing import MalformedMessage, parse_message
+
+_ = TranslationStringFactory("helpdesk_email")
+
+STATUS_LABELS = {
+    "received": _("received"),
+    "processed": _("processed"),
+    "quarantined": _("quarantined"),
+    "discarded": _("discarded"),
+}
+ACTION_LABELS = {"retry": _("Retry"), "release": _("Release"), "discard": _("Discard")}
+OUTCOME_MESSAGES = {
+    "created": _("Result: ticket ${number} created."),
+    "follow-up": _("Result: added to ticket ${number}."),
+    "duplicate": _("Result: already stored (ticket ${number})."),
+    "quarantined": _("Result: still in quarantine: ${reason}"),
+}
 
 LIST_TEMPLATE = "helpdesk_email:templates/quarantine.pt"
 ITEM_TEMPLATE = "helpdesk_email:templates/quarantine_item.pt"
@@ -46,7 +63,8 @@ def quarantine_item(request):
     except MalformedMessage as exc:
         parsed, problem = None, str(exc)
     return {"item": item, "parsed": parsed, "problem": problem,
-            "actionable": item.status is IntakeStatus.quarantined}
+            "actionable": item.status is IntakeStatus.quarantined,
+            "status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS}
 
 
 @view_config(route_name="email.quarantine.action", permission="staff", request_method="POST")
@@ -54,16 +72,19 @@ def quarantine_action(request):
     """Retry, release or discard one quarantined message."""
     item = _item(request)
     if item.status is not IntakeStatus.quarantined:
-        request.session.flash("This message is no longer in quarantine.")
+        request.session.flash(request.localizer.translate(
+            _("This message is no longer in quarantine.")))
         return HTTPSeeOther(request.route_path("email.quarantine"))
     intake = _intake(request)
     action = request.matchdict["action"]
     if action == "discard":
         intake.discard(item, request.identity.email)
-        request.session.flash("Message discarded.")
+        request.session.flash(request.localizer.translate(_("Message discarded.")))
     else:
         outcome = intake.retry(item) if action == "retry" else intake.release(item)
-        request.session.flash(f"Result: {outcome}")
+        message = _(OUTCOME_MESSAGES[outcome.action], mapping={
+            "number": outcome.ticket_number or "", "reason": outcome.reason})
+        request.session.flash(request.localizer.translate(message))
     return HTTPSeeOther(request.route_path("email.quarantine"))
 
 
