@@ -113,7 +113,11 @@ def helpdesk_authenticate(login, password, helpdesk):
     ``password`` the password. Return the
     :class:`~pyramid_helpdesk.people.models.Person` (creating or updating it
     through ``helpdesk.dbsession`` if the backend is a directory), or ``None``
-    to let the next backend try. The core's local-account backend runs last.
+    to let the next backend try. Backends are asked in the order
+    ``helpdesk.plugins`` lists their plugins; the core's local-account backend
+    is asked last. A directory backend creates or updates the person with
+    :func:`pyramid_helpdesk.auth.directory.confirmed_person`, and passes
+    (``None``, with a warning in the log) when its server cannot be asked.
 
     ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
     of the change (session, settings, outbox, time).

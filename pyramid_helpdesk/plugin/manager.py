@@ -89,16 +89,24 @@ def register(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
 
 
 def load_plugins(settings) -> tuple[pluggy.PluginManager, list[Any]]:
-    """A plugin manager with the core defaults and the plugins ``settings`` names
-    (in that order), checked; also returns the named plugins."""
+    """A plugin manager with the core defaults and the plugins ``settings`` names,
+    checked; also returns the named plugins, in the order ``helpdesk.plugins`` lists them.
+
+    pluggy calls the implementations of a hook last-registered first. The listed
+    plugins are registered after the core defaults and in reverse, so their hooks
+    run in the order ``helpdesk.plugins`` lists them, and before the core's (the
+    login backends: the first listed is asked first, local accounts last).
+    """
     manager = create_plugin_manager()
     for module_name in DEFAULT_PLUGINS:
         register(manager, importlib.import_module(module_name), module_name)
-    plugins = []
-    for name in settings.plugins:
-        plugin = load_plugin(name)
+    listed = [(name, load_plugin(name)) for name in settings.plugins]
+    checking = create_plugin_manager()
+    for name, plugin in listed:  # in listed order, so that an error names the later listing
+        register(checking, plugin, name)
+    for name, plugin in reversed(listed):
         register(manager, plugin, name)
-        plugins.append(plugin)
+    plugins = [plugin for _, plugin in listed]
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
