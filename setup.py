@@ -14,6 +14,8 @@ REQUIRES = [
     "pluggy>=1.5",
     "waitress>=3",
     "argon2-cffi>=23.1",
+    "itsdangerous>=2.1",  # signed, expiring links in account mails
+    "limits[redis]>=3.13",  # sign-in rate limits, in memory or in Redis
     "click>=8.1",
     "plaster_pastedeploy>=1.0",
     "tzdata",  # time zones where the system has no zoneinfo database

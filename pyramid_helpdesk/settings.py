@@ -121,6 +121,36 @@ def parse_locale(raw: str) -> str:
     return value
 
 
+def parse_domains(raw: str) -> tuple[str, ...]:
+    """Mail domains such as ``example.org``, lower-cased; empty for any domain."""
+    domains = tuple(word.lower().lstrip("@") for word in parse_words(raw))
+    if not all(re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain) for domain in domains):
+        raise ValueError(raw)
+    return domains
+
+
+def parse_rate_limit(raw: str) -> tuple:
+    """One or more rates such as ``10/minute`` or ``10/minute;100/day`` (``limits`` items)."""
+    from limits import parse_many
+
+    return tuple(parse_many(raw))
+
+
+RATES = "rates such as 10/minute or 10/minute;100/day"
+
+#: Rate-limit storages whose counters support the moving window.
+RATE_LIMIT_STORAGES = {"memory", "redis", "rediss", "redis+unix", "redis+sentinel",
+                       "redis+cluster"}
+
+
+def parse_rate_limit_storage(raw: str) -> str:
+    """A ``limits`` storage URI: ``memory://`` or ``redis://HOST:PORT/DB`` and its kin."""
+    value = raw.strip()
+    if value.partition("://")[0] not in RATE_LIMIT_STORAGES or "://" not in value:
+        raise ValueError(raw)
+    return value
+
+
 def parse_argon2_profile(raw: str) -> str:
     """The name of an ``argon2.profiles`` cost profile."""
     from argon2 import profiles
@@ -199,6 +229,22 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.worker.max_attempts", "8", parse_positive_int, "a whole number > 0"),
     Spec("helpdesk.worker.backoff", "30s", parse_duration, "a duration such as 30s"),
     Spec("helpdesk.worker.poll_interval", "2s", parse_duration, "a duration such as 2s"),
+    Spec("helpdesk.registration", "true", parse_bool, "true or false"),
+    Spec("helpdesk.registration.domains", "", parse_domains, "mail domains such as example.org"),
+    Spec("helpdesk.registration.link_max_age", "2d", parse_duration, "a duration such as 2d"),
+    Spec("helpdesk.password.min_length", "10", parse_positive_int, "a whole number > 0"),
+    Spec("helpdesk.password.reset_max_age", "1h", parse_duration, "a duration such as 1h"),
+    Spec("helpdesk.ratelimit.storage", "memory://", parse_rate_limit_storage,
+         "memory:// or a Redis URI such as redis://127.0.0.1:6379/0"),
+    Spec("helpdesk.ratelimit.key_prefix", "helpdesk", str.strip, "a name"),
+    Spec("helpdesk.ratelimit.login", "10/minute", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.login.client", "30/minute", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.register", "5/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.register.client", "20/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.reset", "5/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.reset.client", "20/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.resend", "5/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.resend.client", "20/hour", parse_rate_limit, RATES),
 )
 
 
@@ -230,6 +276,21 @@ class HelpdeskSettings:
     worker_max_attempts: int
     worker_backoff: timedelta
     worker_poll_interval: timedelta
+    registration: bool
+    registration_domains: tuple[str, ...]
+    registration_link_max_age: timedelta
+    password_min_length: int
+    password_reset_max_age: timedelta
+    ratelimit_storage: str
+    ratelimit_key_prefix: str
+    ratelimit_login: tuple
+    ratelimit_login_client: tuple
+    ratelimit_register: tuple
+    ratelimit_register_client: tuple
+    ratelimit_reset: tuple
+    ratelimit_reset_client: tuple
+    ratelimit_resend: tuple
+    ratelimit_resend_client: tuple
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def ticket_number(self, ticket_id: int, year: int) -> str:
