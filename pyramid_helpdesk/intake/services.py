@@ -2,20 +2,51 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..db.types import utcnow
 from .models import IntakeItem, IntakeStatus
 
+# Rows per multi-row INSERT of record_many (well under SQLite's bound-parameter limit).
+_INSERT_CHUNK = 100
 # Dialects whose INSERT knows ON CONFLICT DO NOTHING (the supported databases).
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 QUARANTINE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """Where one raw item stands in the journal (the batch form of :meth:`IntakeJournal.record`).
+
+    ``new`` is false for a redelivery: an item with the same key was journalled
+    before (``status`` and ``ticket_id`` say what became of it) or earlier in
+    the same batch (``first_in_batch`` is then false).
+    """
+
+    id: int
+    key: str
+    new: bool
+    status: IntakeStatus
+    ticket_id: int | None
+    first_in_batch: bool = True
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What became of one journalled item, written back by :meth:`IntakeJournal.finish_many`."""
+
+    item_id: int
+    status: IntakeStatus
+    ticket_id: int | None = None
+    reason: str | None = None
+    summary: str = ""
 
 
 class IntakeJournal:
@@ -53,6 +84,68 @@ class IntakeJournal:
             return self._find(key), False
         return item, True
 
+    def record_many(self, items: Sequence[tuple[bytes, str | None]]) -> list[JournalEntry]:
+        """Journal several ``(raw, external_id)`` items with one INSERT per chunk.
+
+        The same contract as :meth:`record`, item by item, in the caller's
+        transaction; an item whose key repeats one earlier in ``items`` is
+        a redelivery of it. Returns one entry per item, in order.
+        """
+        prepared = []
+        for raw, external_id in items:
+            sha256 = hashlib.sha256(raw).hexdigest()
+            prepared.append(((external_id or f"sha256:{sha256}")[:1000], sha256, raw))
+        rows, seen = [], set()
+        for key, sha256, raw in prepared:
+            if key not in seen:
+                seen.add(key)
+                rows.append({"channel": self.channel, "dedupe_key": key, "sha256": sha256,
+                             "size": len(raw), "raw": raw, "status": IntakeStatus.received,
+                             "summary": "", "attempts": 0, "received_at": self.clock()})
+        inserted: dict[str, int] = {}
+        insert = _INSERTS[self.dbsession.get_bind().dialect.name]
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            statement = (insert(IntakeItem).values(rows[start:start + _INSERT_CHUNK])
+                         .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+                         .returning(IntakeItem.id, IntakeItem.dedupe_key))
+            inserted.update((key, item_id) for item_id, key
+                            in self.dbsession.execute(statement))
+        known = self._states(seen.difference(inserted))
+        entries, first = [], set()
+        for key, _sha256, _raw in prepared:
+            first_in_batch = key not in first
+            first.add(key)
+            if key in inserted:
+                entries.append(JournalEntry(inserted[key], key, first_in_batch,
+                                            IntakeStatus.received, None, first_in_batch))
+            else:
+                item_id, status, ticket_id = known[key]
+                entries.append(JournalEntry(item_id, key, False, status, ticket_id,
+                                            first_in_batch))
+        return entries
+
+    def finish_many(self, fates: Iterable[Fate]) -> None:
+        """Write what became of several items: one UPDATE per kind of outcome."""
+        processed, quarantined = [], []
+        for fate in fates:
+            params = {"item_id": fate.item_id, "status": fate.status, "reason": fate.reason,
+                      "summary": fate.summary[:500], "now": self.clock()}
+            if fate.status is IntakeStatus.processed:
+                processed.append({**params, "ticket_id": fate.ticket_id})
+            else:
+                params["reason"] = (fate.reason or "")[:2000]
+                quarantined.append(params)
+        table = IntakeItem.__table__
+        values = {"status": bindparam("status"), "reason": bindparam("reason"),
+                  "summary": bindparam("summary"), "attempts": table.c.attempts + 1,
+                  "processed_at": bindparam("now")}
+        for rows, extra in ((processed, {"ticket_id": bindparam("ticket_id")}),
+                            (quarantined, {})):
+            if rows:
+                self.dbsession.execute(
+                    update(table).where(table.c.id == bindparam("item_id"))
+                    .values(**values, **extra), rows)
+
     def raw(self, item: IntakeItem) -> bytes:
         """The journalled bytes of ``item``."""
         return item.raw
@@ -77,6 +170,17 @@ class IntakeJournal:
         if after_id is not None:
             query = query.where(IntakeItem.id > after_id)
         return self.dbsession.scalars(query.order_by(IntakeItem.id).limit(limit)).all()
+
+    def _states(self, keys: set[str]) -> dict[str, tuple[int, IntakeStatus, int | None]]:
+        """``{key: (id, status, ticket_id)}`` of this channel's items with these keys."""
+        if not keys:
+            return {}
+        table = IntakeItem.__table__
+        rows = self.dbsession.execute(
+            select(table.c.dedupe_key, table.c.id, table.c.status, table.c.ticket_id)
+            .where(table.c.channel == self.channel, table.c.dedupe_key.in_(keys)))
+        return {key: (item_id, IntakeStatus(status), ticket_id)
+                for key, item_id, status, ticket_id in rows}
 
     def _find(self, key: str) -> IntakeItem | None:
         return self.dbsession.scalars(select(IntakeItem).where(

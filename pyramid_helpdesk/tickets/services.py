@@ -8,9 +8,10 @@ that passes ``expected_version`` (the version the user saw) gets
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,6 +90,17 @@ class TicketService:
         self.clock = clock
         self.outbox = Outbox(dbsession, plugins.notifiers)
         self.store = AttachmentStore(settings.attachments_dir, settings.attachments_max_size)
+        self._lookups: dict[str, Any] | None = None  # see batch_lookups
+
+    @contextlib.contextmanager
+    def batch_lookups(self) -> Iterator[None]:
+        """Within the block, look up what a batch of operations in one transaction
+        shares (the first-line group) once instead of once per ticket."""
+        self._lookups = {}
+        try:
+            yield
+        finally:
+            self._lookups = None
 
     # -- lookups ------------------------------------------------------------
 
@@ -170,7 +182,7 @@ class TicketService:
             subject=subject[:255], description=description, channel=channel,
             requester=requester, category=category, priority=Priority(priority),
             status=S.draft if draft else S.new,
-            holder_group_id=None if draft else first_line_group_id(self.dbsession),
+            holder_group_id=None if draft else self._first_line_group_id(),
             created_at=now, updated_at=now, held_since=now, cc=[],
         )
         self.dbsession.add(ticket)
@@ -199,7 +211,7 @@ class TicketService:
         """Submit a draft: it gets its number and is created (hook, routing) now."""
         now = self._begin(ticket, "submit", expected_version)
         ticket.status = S.new
-        ticket.holder_group_id = first_line_group_id(self.dbsession)
+        ticket.holder_group_id = self._first_line_group_id()
         ticket.created_at = ticket.updated_at = ticket.held_since = now
         ticket.number = self.settings.ticket_number(ticket.id, now.year)
         message = self.description_message(ticket)
@@ -363,6 +375,13 @@ class TicketService:
     def hook_context(self, now: datetime | None = None) -> HookContext:
         """What hooks receive as ``helpdesk``, for a change made at ``now``."""
         return HookContext(self.dbsession, self.settings, self.outbox, now or self.clock())
+
+    def _first_line_group_id(self) -> int | None:
+        if self._lookups is None:
+            return first_line_group_id(self.dbsession)
+        if "first_line" not in self._lookups:
+            self._lookups["first_line"] = first_line_group_id(self.dbsession)
+        return self._lookups["first_line"]
 
     def _begin(self, ticket: Ticket, operation: str, expected_version: int | None) -> datetime:
         """Check version and transition; return the time of the change."""

@@ -15,6 +15,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -22,7 +23,7 @@ from pyramid_helpdesk.attachments.store import Upload
 from pyramid_helpdesk.db.types import utcnow
 from pyramid_helpdesk.errors import DomainError, InvalidOperation
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
-from pyramid_helpdesk.intake.services import IntakeJournal
+from pyramid_helpdesk.intake.services import Fate, IntakeJournal
 from pyramid_helpdesk.people.services import (
     find_by_email,
     find_or_create_requester,
@@ -89,13 +90,40 @@ class MailIntake:
 
     def ingest(self, raw: bytes) -> Outcome:
         """Journal and process one message; raise :class:`TemporaryFailure` to be retried."""
+        return self.ingest_many([raw])[0]
+
+    def ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
+        """Journal and process several messages in the caller's transaction, in order.
+
+        The raw bytes of all of them are journalled first (one INSERT); each is
+        then processed in its own savepoint, so one that fails is quarantined
+        without touching the others; what became of each is written back to the
+        journal at the end. A database error fails them all together
+        (:class:`TemporaryFailure`): the caller rolls back and nothing is half
+        stored. Returns one outcome per message, in order.
+        """
         try:
-            item, new = self.journal.record(raw, header_message_id(raw))
-            if not new and item.status is not IntakeStatus.received:
-                return Outcome("duplicate", self._number(item.ticket_id))
-            return self.process(item, raw)
+            with self.tickets.batch_lookups():
+                return self._ingest_many(raws)
         except DBAPIError as exc:
             raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
+
+    def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
+        entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
+        outcomes, fates, earlier = [], [], {}
+        for raw, entry in zip(raws, entries, strict=True):
+            if not entry.first_in_batch:
+                outcomes.append(Outcome("duplicate", earlier[entry.key].ticket_number))
+                continue
+            if not entry.new and entry.status is not IntakeStatus.received:
+                outcome = Outcome("duplicate", self._number(entry.ticket_id))
+            else:
+                outcome, fate = self._attempt(entry.id, raw, release=False)
+                fates.append(fate)
+            outcomes.append(outcome)
+            earlier[entry.key] = outcome
+        self.journal.finish_many(fates)
+        return outcomes
 
     def retry(self, item: IntakeItem) -> Outcome:
         """Process a quarantined item again (after a fix, or once its sender is known)."""
@@ -112,18 +140,27 @@ class MailIntake:
 
     def process(self, item: IntakeItem, raw: bytes, release: bool = False) -> Outcome:
         """Turn the journalled ``item`` into a ticket or a follow-up, else quarantine it."""
+        outcome, fate = self._attempt(item.id, raw, release)
+        if fate.status is IntakeStatus.quarantined:
+            self.journal.quarantine(item, fate.reason, fate.summary)
+        else:
+            self.journal.processed(item, fate.ticket_id, fate.summary)
+        return outcome
+
+    def _attempt(self, item_id: int, raw: bytes, release: bool) -> tuple[Outcome, Fate]:
+        """Process one message in a savepoint: its outcome, and what the journal records."""
         try:
             with self.dbsession.begin_nested():
                 outcome, ticket_id, summary = self._process(raw, release)
         except (Quarantine, MalformedMessage, DomainError) as exc:
-            return self._quarantine(item, str(exc), getattr(exc, "summary", ""))
+            return self._quarantined(item_id, str(exc), getattr(exc, "summary", ""))
         except DBAPIError:
             raise
         except (SQLAlchemyError, LookupError, ValueError, TypeError, OSError) as exc:
-            log.exception("message %s could not be processed", item.id)
-            return self._quarantine(item, f"could not be processed: {type(exc).__name__}: {exc}")
-        self.journal.processed(item, ticket_id, summary)
-        return outcome
+            log.exception("message %s could not be processed", item_id)
+            return self._quarantined(
+                item_id, f"could not be processed: {type(exc).__name__}: {exc}")
+        return outcome, Fate(item_id, IntakeStatus.processed, ticket_id, None, summary)
 
     # -- the pipeline ---------------------------------------------------------------
 
@@ -156,7 +193,8 @@ class MailIntake:
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
         requester = find_or_create_requester(self.dbsession, parsed.from_address,
                                              parsed.from_name)
-        requester.undeliverable_since = None  # mail from it arrives: it works again
+        if requester.undeliverable_since is not None:  # mail from it arrives: it works again
+            requester.undeliverable_since = None
         description = self._body(parsed)
         if replaces is not None and replaces.requester_id == requester.id:
             description = f"(Follow-up to the closed ticket {replaces.number}.)\n\n{description}"
@@ -168,7 +206,7 @@ class MailIntake:
         )
 
     def _follow_up(self, ticket: Ticket, parsed: ParsedMessage, author) -> Outcome:
-        if author is not None:
+        if author is not None and author.undeliverable_since is not None:
             author.undeliverable_since = None
         self.tickets.reply(
             ticket, author=author, author_address=None if author else parsed.from_address,
@@ -227,9 +265,10 @@ class MailIntake:
         return [Upload(a.filename or "attachment", a.content_type, io.BytesIO(a.content))
                 for a in parsed.attachments]
 
-    def _quarantine(self, item: IntakeItem, reason: str, summary: str = "") -> Outcome:
-        self.journal.quarantine(item, reason, summary)
-        return Outcome("quarantined", None, reason)
+    @staticmethod
+    def _quarantined(item_id: int, reason: str, summary: str = "") -> tuple[Outcome, Fate]:
+        return (Outcome("quarantined", None, reason),
+                Fate(item_id, IntakeStatus.quarantined, None, reason, summary))
 
     def _number(self, ticket_id: int | None) -> str | None:
         ticket = self.dbsession.get(Ticket, ticket_id) if ticket_id else None
