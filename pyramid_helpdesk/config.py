@@ -46,6 +46,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     # 4. Features: each adds its routes, views and request methods.
     config.include(".tickets")
     config.include(".auth")
+    config.include(".people.profile")  # the profile page, and the first-login gate
     config.include(".health")
     config.include(".home")
     config.include(".errorviews")

@@ -124,10 +124,12 @@ class Helpdesk:
 
     def person(self, email: str, role: str = "requester", name: str = "",
                password: str = TEST_PASSWORD, **profile: Any):
-        """A person who can log in with ``password``."""
+        """A person who can log in with ``password``, their profile complete (pass
+        ``profile_completed=False`` for one the first-login page will stop)."""
         from .people.models import Role
         from .people.services import create_person
 
+        profile.setdefault("profile_completed", True)
         return create_person(
             self.dbsession, email, name=name or email.split("@")[0].title(), role=Role(role),
             password=password, password_profile=self.settings.password_argon2_profile,
