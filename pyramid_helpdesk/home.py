@@ -13,8 +13,8 @@ def recent_tickets(request, person):
     cc_ids = select(TicketCC.ticket_id).where(TicketCC.email == person.email.lower())
     query = (
         select(Ticket)
-        .where(or_(Ticket.requester_id == person.id,
-                   Ticket.id.in_(cc_ids) & (Ticket.status != TicketStatus.draft)))
+        .where(Ticket.status != TicketStatus.draft,  # drafts have their own page
+               or_(Ticket.requester_id == person.id, Ticket.id.in_(cc_ids)))
         .order_by(Ticket.id.desc())
         .limit(RECENT)
     )
@@ -29,6 +29,8 @@ def home(request):
     return {
         "tickets": recent_tickets(request, person) if person else [],
         "new_ticket_url": route_path_if_any(request, "tickets.new"),
+        "my_tickets_url": route_path_if_any(request, "tickets.mine"),
+        "drafts_url": route_path_if_any(request, "drafts.list"),
     }
 
 
@@ -42,4 +44,5 @@ def route_path_if_any(request, name: str) -> str | None:
 def includeme(config):
     """Add the ``home`` route."""
     config.add_route("home", "/")
+    config.add_request_method(route_path_if_any, "route_path_if_any")
     config.scan(__name__)

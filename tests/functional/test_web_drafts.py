@@ -53,6 +53,7 @@ def test_saving_as_draft_keeps_it_unnumbered_unrouted_and_opens_it(helpdesk, sta
     assert (draft.status, draft.number, draft.holder_group_id) == (TicketStatus.draft, None, None)
     assert [e.kind for e in helpdesk.tickets.events(draft)] == [EventKind.drafted]
     page = response.follow(status=200)
+    assert page.html.select_one("p.flash").get_text() == "Draft saved. Submit it when it is ready."
     assert page.html.select_one("#subject")["value"] == "Half written"
 
 
@@ -193,7 +194,9 @@ def test_deleting_a_draft_removes_it_and_all_that_belongs_to_it(helpdesk, staff,
     assert rows(helpdesk, Message, ticket_id=draft_id) == 0
     assert rows(helpdesk, TicketEvent, ticket_id=draft_id) == 0
     assert rows(helpdesk, Attachment, ticket_id=draft_id) == 0
-    assert "You have no drafts." in response.follow().text
+    listing = response.follow()
+    assert listing.html.select_one("p.flash").get_text() == "Draft deleted."
+    assert "You have no drafts." in listing.text
 
 
 def test_draft_changes_need_the_csrf_token(helpdesk, staff, draft):

@@ -97,7 +97,9 @@ def my_tickets(dbsession: Session, person: Person, filters: Filters,
                page_size: int = PAGE_SIZE) -> Page:
     """One page of the person's tickets (never drafts) that match ``filters``."""
     forward = filters.after is None  # newest first; else walking up from ``after``
-    statuses = STATUS_FILTERS[filters.status]
+    # "all" is written "not a draft": the planner can then walk (requester_id, id) backwards.
+    wanted = Ticket.status != S.draft if filters.status == "all" \
+        else Ticket.status.in_(STATUS_FILTERS[filters.status])
 
     def bounded(query, key):
         if filters.before is not None:
@@ -113,13 +115,13 @@ def my_tickets(dbsession: Session, person: Person, filters: Filters,
     if filters.role in ("both", "requested"):
         sides.append(bounded(
             select(Ticket.id.label("id"))
-            .where(Ticket.requester_id == person.id, Ticket.status.in_(statuses)),
+            .where(Ticket.requester_id == person.id, wanted),
             Ticket.id))
     if filters.role in ("both", "cc"):
         sides.append(bounded(
             select(TicketCC.ticket_id.label("id"))
             .join(Ticket, Ticket.id == TicketCC.ticket_id)
-            .where(TicketCC.email == person.email.lower(), Ticket.status.in_(statuses)),
+            .where(TicketCC.email == person.email.lower(), wanted),
             TicketCC.ticket_id))
     ids = union(*(select(side.subquery().c.id) for side in sides)).subquery() \
         if len(sides) > 1 else sides[0].subquery()
