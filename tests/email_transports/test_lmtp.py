@@ -6,6 +6,7 @@ import select
 import signal
 import smtplib
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func
@@ -86,8 +87,37 @@ def test_a_message_for_two_recipients_becomes_one_ticket_and_each_gets_250(migra
         assert ticket_count(db) == 1
 
 
-def test_an_unreachable_database_answers_451_to_each_recipient_so_postfix_retries(
-        offline):
+def test_messages_of_concurrent_sessions_are_each_stored_once_and_answered(migrated, db):
+    ini = email_ini(migrated)
+    sent = [message(subject=f"Request {n}", message_id=f"lmtp-many-{n}") for n in range(40)]
+    with lmtp_server(migrated, ini) as (process, port):
+        with ThreadPoolExecutor(max_workers=10) as clients:
+            replies = list(clients.map(lambda raw: deliver(port, raw, RECIPIENTS[:1]), sent))
+        tickets = {t.subject: t.number for t in db().scalars(sql_select(Ticket))}
+        expected = [[(250, f"2.0.0 Stored: created {tickets[f'Request {n}']}")]
+                    for n in range(40)]
+        assert replies == expected
+        again = deliver(port, sent[7], RECIPIENTS[:1])
+        assert again == [(250, f"2.0.0 Stored: duplicate {tickets['Request 7']}")]
+    assert ticket_count(db) == 40
+
+
+def test_a_message_that_trips_a_defect_fails_alone_with_451(migrated, db):
+    ini = email_ini(migrated, helpdesk__plugins=(
+        "web email tests.email_transports.fails_on_explode"))
+    subjects = ["Printer jams", "Explode", "VPN drops", "New laptop"]
+    with lmtp_server(migrated, ini) as (process, port):
+        with ThreadPoolExecutor(max_workers=4) as clients:
+            replies = dict(zip(subjects, clients.map(
+                lambda subject: deliver(port, message(subject=subject), RECIPIENTS[:1]),
+                subjects), strict=True))
+    assert [code for code, _ in replies.pop("Explode")] == [451]
+    assert all(answer[0][0] == 250 for answer in replies.values())
+    stored = sorted(t.subject for t in db().scalars(sql_select(Ticket)))
+    assert stored == ["New laptop", "Printer jams", "VPN drops"]
+
+
+def test_an_unreachable_database_answers_451_to_each_recipient_so_postfix_retries(offline):
     ini = email_ini(offline, sqlalchemy__url=unreachable_database(offline))
     with lmtp_server(offline, ini) as (process, port):
         replies = deliver(port, message())

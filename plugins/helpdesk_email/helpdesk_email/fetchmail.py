@@ -14,8 +14,9 @@ Configured in the ini file::
     helpdesk.email.imap.main.ca_file = /etc/ssl/imap-ca.pem  ; optional
 
 Only unseen messages are fetched, with ``BODY.PEEK[]`` so that fetching marks
-nothing. Each one is stored in its own committed transaction
-(:func:`~helpdesk_email.commands.store_message`); only then is it marked
+nothing. They are stored in batches of ``helpdesk.email.batch_size`` (default
+50), one committed transaction per batch
+(:func:`~helpdesk_email.commands.store_messages`); only then is each marked
 ``\\Seen`` and, when a processed folder is set, moved there. A crash between
 the two leaves the message unseen: the next run fetches it again and the
 intake journal recognises its Message-ID, so nothing is lost and nothing is
@@ -39,7 +40,8 @@ import click
 
 from pyramid_helpdesk.settings import parse_duration, parse_positive_int, parse_words, read_setting
 
-from .commands import EX_TEMPFAIL, store_message
+from .commands import EX_TEMPFAIL, store_messages
+from .settings import read_intake_settings
 
 log = logging.getLogger(__name__)
 
@@ -158,45 +160,24 @@ class PassReport:
 class MailboxPoller:
     """Fetches a mailbox's unseen messages, stores each, then marks or moves it."""
 
-    def __init__(self, env, mailbox: Mailbox, stopping: threading.Event):
+    def __init__(self, env, mailbox: Mailbox, stopping: threading.Event, batch_size: int = 50):
         self.env = env
         self.mailbox = mailbox
         self.stopping = stopping
+        self.batch_size = batch_size
 
     def poll(self) -> PassReport:
         """One pass; errors are reported in the result, never raised."""
-        from sqlalchemy.exc import DBAPIError
-
-        from .intake import TemporaryFailure
-
         report = PassReport(self.mailbox.name)
         imap = None
         try:
             imap = self._connect()
             uids = self._unseen(imap)
             report.left = len(uids)
-            for uid in uids:
-                if self.stopping.is_set():
+            for start in range(0, len(uids), self.batch_size):
+                if self.stopping.is_set() or not self._store_batch(
+                        imap, uids[start:start + self.batch_size], report):
                     break
-                raw = self._fetch(imap, uid)
-                if raw is not None:
-                    try:
-                        outcome = store_message(self.env, raw)
-                    except (TemporaryFailure, DBAPIError) as exc:
-                        reason = exc.orig if isinstance(exc, DBAPIError) else exc
-                        report.error = (f"cannot store a message now, it stays unseen: "
-                                        f"{_first_line(reason)}")
-                        break
-                    except Exception as exc:  # a defect: keep the message, keep polling
-                        log.exception("%s: UID %s could not be stored", self.mailbox.name,
-                                      uid.decode())
-                        report.error = (f"a message could not be stored, it stays unseen: "
-                                        f"{type(exc).__name__}: {_first_line(exc)}")
-                        break
-                    log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), outcome)
-                    self._done_with(imap, uid)  # only now: the message is committed
-                    report.stored += 1
-                report.left -= 1
         except MailboxError as exc:
             report.error = str(exc)
         except (imaplib.IMAP4.error, OSError) as exc:
@@ -205,6 +186,41 @@ class MailboxPoller:
             if imap is not None:
                 self._logout(imap)
         return report
+
+    def _store_batch(self, imap: imaplib.IMAP4, uids: list[bytes], report: PassReport) -> bool:
+        """Fetch ``uids``, store them in one transaction, then mark those stored.
+
+        Returns False when a message could not be stored: it stays unseen, and
+        the pass stops there (the messages stored before it are marked).
+        """
+        from sqlalchemy.exc import DBAPIError
+
+        from .intake import TemporaryFailure
+
+        fetched = []
+        for uid in uids:
+            raw = self._fetch(imap, uid)
+            if raw is None:  # gone meanwhile
+                report.left -= 1
+            else:
+                fetched.append((uid, raw))
+        results = store_messages(self.env, [raw for _uid, raw in fetched]) if fetched else []
+        for (uid, _raw), result in zip(fetched, results, strict=True):
+            if isinstance(result, (TemporaryFailure, DBAPIError)):
+                reason = result.orig if isinstance(result, DBAPIError) else result
+                report.error = (f"cannot store a message now, it stays unseen: "
+                                f"{_first_line(reason)}")
+            elif isinstance(result, Exception):  # a defect: keep the message, keep polling
+                log.error("%s: UID %s could not be stored", self.mailbox.name, uid.decode(),
+                          exc_info=result)
+                report.error = (f"a message could not be stored, it stays unseen: "
+                                f"{type(result).__name__}: {_first_line(result)}")
+            else:
+                log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), result)
+                self._done_with(imap, uid)  # only now: the message is committed
+                report.stored += 1
+                report.left -= 1
+        return not report.error
 
     # -- IMAP ----------------------------------------------------------------------
 
@@ -338,7 +354,8 @@ def fetchmail(env, once, interval):
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
-    pollers = [MailboxPoller(env, box, stopping) for box in settings.mailboxes]
+    batch_size = read_intake_settings(env.settings).batch_size
+    pollers = [MailboxPoller(env, box, stopping, batch_size) for box in settings.mailboxes]
     while True:
         failed = False
         for poller in pollers:

@@ -35,6 +35,7 @@ class IntakeSettings:
     autoreply_limit: int
     autoreply_window: timedelta
     max_message_size: int
+    batch_size: int
 
 
 def read_intake_settings(settings: HelpdeskSettings) -> IntakeSettings:
@@ -57,4 +58,6 @@ def read_intake_settings(settings: HelpdeskSettings) -> IntakeSettings:
         autoreply_window=read_setting(raw, "helpdesk.email.autoreply_window", "1h",
                                       parse_duration, "a duration such as 1h"),
         max_message_size=settings.attachments_max_size * 2,
+        batch_size=read_setting(raw, "helpdesk.email.batch_size", "50", parse_positive_int,
+                                "a whole number > 0"),
     )

@@ -1,0 +1,61 @@
+"""Several messages in one transaction (LMTP's group commit, a fetchmail batch): each one
+becomes exactly what it would have become alone."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
+from pyramid_helpdesk.tickets.models import Message, Ticket
+
+from .conftest import message
+
+
+def ingest_many(helpdesk, *raws: bytes):
+    from helpdesk_email.intake import MailIntake
+
+    outcomes = MailIntake(helpdesk.tickets, helpdesk.registry.helpdesk_email).ingest_many(raws)
+    helpdesk.dbsession.flush()
+    return [(outcome.action, outcome.ticket_number) for outcome in outcomes]
+
+
+def items(helpdesk) -> list[tuple[str, IntakeStatus]]:
+    return [(item.dedupe_key, item.status) for item in helpdesk.dbsession.scalars(
+        select(IntakeItem).order_by(IntakeItem.id))]
+
+
+def test_a_batch_threads_dedupes_and_quarantines_within_itself(helpdesk, staff):
+    first = message(subject="VPN drops", message_id="batch-first")
+    reply = message(subject="Re: VPN drops", body="It happens every hour.",
+                    message_id="batch-reply", In_Reply_To="<batch-first@mail.example.net>")
+    outcomes = ingest_many(helpdesk, first, reply, first, message(sender=""),
+                           message(subject="Printer jams", message_id="batch-other"))
+
+    tickets = {t.subject: t for t in helpdesk.dbsession.scalars(select(Ticket))}
+    vpn, printer = tickets["VPN drops"].number, tickets["Printer jams"].number
+    assert outcomes == [("created", vpn), ("follow-up", vpn), ("duplicate", vpn),
+                        ("quarantined", None), ("created", printer)]
+    assert len(tickets) == 2
+    bodies = helpdesk.dbsession.scalars(select(Message.body).where(
+        Message.ticket_id == tickets["VPN drops"].id).order_by(Message.id)).all()
+    assert [body.strip() for body in bodies] == ["Every second page jams.",
+                                                 "It happens every hour."]
+    statuses = [status for _key, status in items(helpdesk)]
+    assert statuses == [IntakeStatus.processed, IntakeStatus.processed,
+                        IntakeStatus.quarantined, IntakeStatus.processed]
+
+
+def test_a_message_of_an_earlier_batch_is_a_duplicate_in_the_next(helpdesk, staff):
+    raw = message(message_id="batch-again")
+    [(action, number)] = ingest_many(helpdesk, raw)
+    assert action == "created"
+    assert ingest_many(helpdesk, message(message_id="batch-new"), raw) == [
+        ("created", helpdesk.dbsession.scalars(select(Ticket.number).where(
+            Ticket.number != number)).one()), ("duplicate", number)]
+    assert [key for key, _status in items(helpdesk)] == [
+        "batch-again@mail.example.net", "batch-new@mail.example.net"]
+
+
+def test_a_batch_files_every_ticket_with_the_first_line_group(helpdesk, staff):
+    ingest_many(helpdesk, message(message_id="group-1"), message(message_id="group-2"))
+    groups = set(helpdesk.dbsession.scalars(select(Ticket.holder_group_id)))
+    assert groups == {staff.first_line_group.id}
