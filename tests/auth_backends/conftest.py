@@ -21,6 +21,9 @@ PEOPLE = f"ou=people,{SUFFIX}"
 SERVICE_DN = f"cn=helpdesk,ou=services,{SUFFIX}"
 SERVICE_PASSWORD = "service-account-pw-3"
 REFUSED = "Wrong e-mail address or password."
+# The tests fail logins on purpose, all from one client, on apps shared between tests.
+NO_RATE_LIMITS = {"helpdesk.ratelimit.login": "10000/minute",
+                  "helpdesk.ratelimit.login.client": "10000/minute"}
 
 # Invented people. Directory passwords differ from mailbox passwords and from the
 # local test password, so every test shows which server accepted a login.
@@ -172,7 +175,8 @@ def site(_apps, helpdesk_engine, helpdesk_database_url, helpdesk_directory):
             if key not in _apps:
                 _apps[key] = build_app(make_test_settings(
                     helpdesk_database_url, helpdesk_directory,
-                    **{"helpdesk.plugins": plugins, **settings}), helpdesk_engine)
+                    **{"helpdesk.plugins": plugins, **NO_RATE_LIMITS, **settings}),
+                    helpdesk_engine)
             return stack.enter_context(rolled_back(_apps[key], helpdesk_engine))
         yield open_site
 

@@ -66,7 +66,7 @@ def test_the_mail_server_takes_over_an_existing_account_keeping_its_role(mail_se
     mail_server.refresh(kai)
     assert kai.role is Role.coordinator and kai.name == "Kai Example"
     assert kai.auth_source == "imap_login"
-    mail_server.logout()
+    mail_server.app.reset()  # a new browser
     log_in(mail_server, "kai@example.org", TEST_PASSWORD, status=400)  # the old local one
 
 

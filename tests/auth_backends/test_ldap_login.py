@@ -86,7 +86,7 @@ def test_the_directory_takes_over_an_existing_account_keeping_its_role(directory
     assert staffer.phone == "+86 10 5555 0199"  # the directory has none: kept
     assert staffer.auth_source == "ldap" and staffer.profile_completed
     # The local password set before the directory took over opens nothing now.
-    directory.logout()
+    directory.app.reset()  # a new browser
     assert REFUSED in log_in(directory, "staffer@example.org", TEST_PASSWORD, status=400).text
 
 
