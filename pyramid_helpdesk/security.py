@@ -34,8 +34,10 @@ class Root:
 
 def principals_for(request) -> list[str]:
     """Every principal of the request's person (computed once per request)."""
+    from .tickets.delegation import delegation_principals
+
     person = request.identity
-    principals = [Everyone]
+    principals = [Everyone, *delegation_principals(request)]  # outside delegates' links
     if person is None:
         return principals
     principals += [Authenticated, f"person:{person.id}", f"email:{person.email.lower()}"]

@@ -213,6 +213,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.default_locale", "en", parse_locale, "en or zh_CN"),
     Spec("helpdesk.categories", "general network computing accounts software hardware",
          parse_words, "category names"),
+    Spec("helpdesk.portal.show_staff_names", "false", parse_bool, "true or false"),
     Spec("helpdesk.session.secret", "", parse_secret, "a secret of at least 32 characters"),
     Spec("helpdesk.session.secure", "false", parse_bool, "true or false"),
     Spec("helpdesk.session.timeout", "12h", parse_duration, "a duration such as 12h"),
@@ -262,6 +263,7 @@ class HelpdeskSettings:
     service_hours: WeeklyHours
     default_locale: str
     categories: tuple[str, ...]
+    portal_show_staff_names: bool
     session_secret: str
     session_secure: bool
     session_timeout: timedelta

@@ -148,13 +148,29 @@ def helpdesk_ticket_assigned(ticket, event, helpdesk):
 
 @hookimpl
 def helpdesk_ticket_forwarded(ticket, event, helpdesk):
-    """Tell whoever received the forwarded ticket."""
+    """Tell whoever received the forwarded ticket; an outside address also gets its
+    delegate link, which opens this ticket alone until the authorisation expires."""
+    from ..tickets.delegation import delegate_url, latest_authorization
+
     recipients = [event.to_address] if event.to_address else _holder_addresses(ticket, helpdesk)
     note = event.detail.get("note") or ""
+    authorization = event.to_address and latest_authorization(
+        helpdesk.dbsession, ticket.id, event.to_address)
+
+    def lines(t) -> list[str]:
+        text = [t(_("Ticket ${number} was forwarded to you.", mapping={"number": ticket.number})),
+                note]
+        if authorization:
+            until = authorization.expires_at.astimezone(helpdesk.settings.timezone)
+            text += ["", t(_("Read the ticket and reply to it with this link, valid until "
+                             "${date} (${timezone}):", mapping={
+                                 "date": f"{until:%Y-%m-%d %H:%M}",
+                                 "timezone": helpdesk.settings.timezone.key})),
+                     delegate_url(helpdesk.settings, authorization)]
+        return text
+
     _send(helpdesk, "ticket_forwarded", ticket, recipients, lambda t: (
-        _subject(ticket, t, _("Forwarded: [${number}] ${subject}")),
-        [t(_("Ticket ${number} was forwarded to you.", mapping={"number": ticket.number})),
-         note]))
+        _subject(ticket, t, _("Forwarded: [${number}] ${subject}")), lines(t)))
 
 
 @hookimpl

@@ -14,4 +14,17 @@ def includeme(config):
 
     config.add_request_method(_ticket_service, "tickets", reify=True)
     config.add_route("tickets.detail", "/tickets/{number}", factory=TicketResource)
+    # The ticket page's actions, attachments and outside delegates' links.
+    from ..attachments.resources import AttachmentResource
+    from .actions import TicketAction
+
+    for action in ("reply", "resolve", "reopen"):
+        config.add_route(f"tickets.{action}", f"/tickets/{{number}}/{action}", factory=TicketAction)
+    config.add_route("attachments.download", r"/attachments/{attachment_id:\d+}/{filename:.+}",
+                     factory=AttachmentResource)
+    config.add_route("delegation.open", "/delegate/{token}")
+    config.add_route("delegation.revoke", r"/delegates/{authorization_id:\d+}/revoke")
     config.scan(".views")
+    config.scan(".actions")
+    config.scan(".delegation_views")
+    config.scan("..attachments.views")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
 from pyramid.authorization import DENY_ALL, Allow
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
@@ -15,9 +16,13 @@ REQUESTER_PERMISSIONS = ("ticket.view", "ticket.reply")
 STAFF_PERMISSIONS = ("ticket.view", "ticket.reply", "ticket.note", "ticket.manage")
 
 
-def ticket_acl(ticket: Ticket, authorized_emails: list[str]) -> list:
+def ticket_acl(ticket: Ticket, authorized_emails: list[str],
+               delegations: Iterable[int] = ()) -> list:
     """Requester, CCs and authorised outside addresses read and reply; first line,
     coordinators and the current holder (person or group) also note and manage.
+    The requester also marks it resolved or reopens it (``ticket.resolve``); a
+    browser holding a delegate link of a valid authorisation in ``delegations``
+    (``delegation:<id>``, see :mod:`.delegation`) reads and replies.
     A draft is its requester's alone."""
     if ticket.status is TicketStatus.draft:
         return [(Allow, f"person:{ticket.requester_id}", REQUESTER_PERMISSIONS), DENY_ALL]
@@ -27,9 +32,12 @@ def ticket_acl(ticket: Ticket, authorized_emails: list[str]) -> list:
         acl.append((Allow, f"person:{ticket.holder_person_id}", STAFF_PERMISSIONS))
     if ticket.holder_group_id is not None:
         acl.append((Allow, f"group:{ticket.holder_group_id}", STAFF_PERMISSIONS))
-    acl.append((Allow, f"person:{ticket.requester_id}", REQUESTER_PERMISSIONS))
+    acl.append((Allow, f"person:{ticket.requester_id}",
+                (*REQUESTER_PERMISSIONS, "ticket.resolve")))
     for address in [cc.email for cc in ticket.cc] + authorized_emails:
         acl.append((Allow, f"email:{address.lower()}", REQUESTER_PERMISSIONS))
+    for authorization_id in delegations:
+        acl.append((Allow, f"delegation:{authorization_id}", REQUESTER_PERMISSIONS))
     acl.append(DENY_ALL)
     return acl
 
@@ -48,13 +56,14 @@ class TicketResource:
 
     @property
     def __acl__(self):
-        return ticket_acl(self.ticket, self._authorized_emails(utcnow()))
+        valid = self._valid_authorizations(utcnow())
+        return ticket_acl(self.ticket, [row.email for row in valid], [row.id for row in valid])
 
-    def _authorized_emails(self, now: datetime) -> list[str]:
+    def _valid_authorizations(self, now: datetime) -> list[ExternalAuthorization]:
         rows = self.request.dbsession.scalars(
             select(ExternalAuthorization).where(
                 ExternalAuthorization.ticket_id == self.ticket.id,
                 ExternalAuthorization.revoked_at.is_(None),
             )
         )
-        return [row.email for row in rows if row.is_valid(now)]
+        return [row for row in rows if row.is_valid(now)]
