@@ -16,5 +16,9 @@ setup(
         "nh3>=0.2.17",
         "aiosmtpd>=1.4.6",
     ],
-    entry_points={"pyramid_helpdesk.plugins": ["email = helpdesk_email"]},
+    entry_points={
+        "pyramid_helpdesk.plugins": ["email = helpdesk_email.plugin"],
+        # An MTA's pipe command: journals one message without loading the helpdesk.
+        "console_scripts": ["helpdesk-mailgate = helpdesk_email.spool:main"],
+    },
 )

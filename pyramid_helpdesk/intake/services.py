@@ -146,6 +146,18 @@ class IntakeJournal:
                     update(table).where(table.c.id == bindparam("item_id"))
                     .values(**values, **extra), rows)
 
+    def waiting(self, limit: int, item_id: int | None = None) -> list[tuple[int, bytes]]:
+        """``(id, raw)`` of up to ``limit`` items journalled but not yet processed (or of
+        item ``item_id`` alone, if it is one), oldest first, locked for this transaction
+        (on PostgreSQL, items another processor has locked are skipped)."""
+        table = IntakeItem.__table__
+        query = select(table.c.id, table.c.raw).where(
+            table.c.channel == self.channel, table.c.status == IntakeStatus.received)
+        if item_id is not None:
+            query = query.where(table.c.id == item_id)
+        return [(found, raw) for found, raw in self.dbsession.execute(
+            query.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))]
+
     def raw(self, item: IntakeItem) -> bytes:
         """The journalled bytes of ``item``."""
         return item.raw
@@ -176,9 +188,11 @@ class IntakeJournal:
         if not keys:
             return {}
         table = IntakeItem.__table__
+        # Locked: an item another transaction is processing is read once that one ends.
         rows = self.dbsession.execute(
             select(table.c.dedupe_key, table.c.id, table.c.status, table.c.ticket_id)
-            .where(table.c.channel == self.channel, table.c.dedupe_key.in_(keys)))
+            .where(table.c.channel == self.channel, table.c.dedupe_key.in_(keys))
+            .with_for_update())
         return {key: (item_id, IntakeStatus(status), ticket_id)
                 for key, item_id, status, ticket_id in rows}
 

@@ -1,4 +1,5 @@
-"""``helpdesk mailgate`` as an MTA runs it: one message on standard input, an exit code."""
+"""``helpdesk mailgate`` and ``helpdesk-mailgate`` as an MTA runs them: one message on standard
+input, an exit code; ``helpdesk mailqueue`` turning what the second journalled into tickets."""
 from __future__ import annotations
 
 import subprocess
@@ -11,6 +12,8 @@ from tests.installation import HELPDESK, command_environment
 
 from .conftest import SERVICE, message
 
+FAST_MAILGATE = HELPDESK.with_name("helpdesk-mailgate")
+
 
 def mailgate(installation, raw: bytes, ini=None) -> subprocess.CompletedProcess:
     return subprocess.run([str(HELPDESK), "-c", str(ini or installation.ini), "mailgate"],
@@ -18,9 +21,21 @@ def mailgate(installation, raw: bytes, ini=None) -> subprocess.CompletedProcess:
                           cwd=installation.directory, env=command_environment())
 
 
+def fast_mailgate(installation, raw: bytes, ini=None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(FAST_MAILGATE), "-c", str(ini or installation.ini)],
+                          input=raw, capture_output=True, timeout=120,
+                          cwd=installation.directory, env=command_environment())
+
+
+def mailqueue(installation, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(HELPDESK), "-c", str(installation.ini), "mailqueue", *args],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=installation.directory, env=command_environment())
+
+
 def email_ini(installation, **overrides):
-    return installation.write_ini(helpdesk__plugins="web email",
-                                  helpdesk__email__address=SERVICE, **overrides)
+    settings = {"helpdesk__plugins": "web email", "helpdesk__email__address": SERVICE}
+    return installation.write_ini(**{**settings, **overrides})
 
 
 def test_a_piped_message_becomes_a_ticket_and_exits_0(migrated, db):
@@ -57,3 +72,85 @@ def test_empty_input_is_refused_as_no_message(migrated):
     done = mailgate(migrated, b"")
     assert done.returncode == 65
     assert "empty" in done.stderr.decode()
+
+
+# -- helpdesk-mailgate: journal now, process in helpdesk mailqueue ------------------------
+
+
+def items(db) -> list[tuple[str, IntakeStatus]]:
+    return [(item.dedupe_key, item.status)
+            for item in db().scalars(select(IntakeItem).order_by(IntakeItem.id))]
+
+
+def test_the_fast_mailgate_journals_and_mailqueue_makes_the_ticket(migrated, db):
+    email_ini(migrated)
+    done = fast_mailgate(migrated, message(message_id="fast"))
+    assert (done.returncode, done.stdout.decode()) == (0, "queued fast@mail.example.net\n")
+    assert items(db) == [("fast@mail.example.net", IntakeStatus.received)]
+    assert db().scalars(select(Ticket)).all() == []
+    again = fast_mailgate(migrated, message(message_id="fast"))
+    assert (again.returncode, again.stdout.decode()) == (0, "duplicate fast@mail.example.net\n")
+
+    processed = mailqueue(migrated, "--once")
+    assert (processed.returncode, processed.stdout) == (0, "1 created\n"), processed.stderr
+    ticket = db().scalars(select(Ticket)).one()
+    assert (ticket.subject, ticket.channel) == ("Printer on floor 2 jams", "email")
+    assert items(db) == [("fast@mail.example.net", IntakeStatus.processed)]
+    assert mailqueue(migrated, "--once").stdout == "nothing waiting\n"
+
+
+def test_mailqueue_quarantines_what_cannot_become_a_ticket(migrated, db):
+    email_ini(migrated)
+    assert fast_mailgate(migrated, message(sender="", message_id="nobody")).returncode == 0
+    assert fast_mailgate(migrated, message(message_id="somebody")).returncode == 0
+    processed = mailqueue(migrated, "--once")
+    assert processed.stdout == "1 created, 1 quarantined\n"
+    assert items(db) == [("nobody@mail.example.net", IntakeStatus.quarantined),
+                         ("somebody@mail.example.net", IntakeStatus.processed)]
+
+
+def test_mailqueue_quarantines_a_message_that_trips_a_defect_and_goes_on(migrated, db):
+    email_ini(migrated, helpdesk__plugins="web email tests.email_transports.fails_on_explode")
+    for subject in ("Printer jams", "Explode", "VPN drops"):
+        assert fast_mailgate(migrated, message(subject=subject)).returncode == 0
+    processed = mailqueue(migrated, "--once")
+    assert processed.stdout == "2 created, 1 quarantined\n"
+    assert sorted(db().scalars(select(Ticket.subject))) == ["Printer jams", "VPN drops"]
+    item = db().scalars(select(IntakeItem).where(
+        IntakeItem.status == IntakeStatus.quarantined)).one()
+    assert item.reason == "could not be processed: RuntimeError: a plugin defect"
+
+
+def test_a_journalled_message_delivered_again_through_helpdesk_mailgate_is_processed(
+        migrated, db):
+    email_ini(migrated)
+    assert fast_mailgate(migrated, message(message_id="both")).returncode == 0
+    done = mailgate(migrated, message(message_id="both"))
+    ticket = db().scalars(select(Ticket)).one()
+    assert done.stdout.decode().strip() == f"created {ticket.number}"
+    assert mailqueue(migrated, "--once").stdout == "nothing waiting\n"
+    assert items(db) == [("both@mail.example.net", IntakeStatus.processed)]
+
+
+def test_the_fast_mailgate_exits_75_when_the_database_is_unreachable(offline, tmp_path):
+    ini = offline.write_ini(
+        sqlalchemy__url=f"sqlite:///{tmp_path / 'missing-directory' / 'helpdesk.sqlite'}")
+    done = fast_mailgate(offline, message(), ini=ini)
+    assert done.returncode == 75
+    assert "retry later" in done.stderr.decode()
+    assert b"Traceback" not in done.stderr
+    assert not (tmp_path / "missing-directory").exists()
+
+
+def test_the_fast_mailgate_exits_75_without_its_configuration(offline, tmp_path):
+    done = fast_mailgate(offline, message(), ini=tmp_path / "nowhere.ini")
+    assert done.returncode == 75
+    assert "no such configuration file" in done.stderr.decode()
+
+
+def test_the_fast_mailgate_refuses_empty_input_as_no_message(migrated, db):
+    email_ini(migrated)
+    done = fast_mailgate(migrated, b"\n")
+    assert done.returncode == 65
+    assert "empty" in done.stderr.decode()
+    assert items(db) == []

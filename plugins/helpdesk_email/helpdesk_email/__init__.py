@@ -2,39 +2,7 @@
 
 Activate with ``helpdesk.plugins = email`` and ``helpdesk.notifiers = smtp``.
 Every way in calls the same pipeline, :class:`helpdesk_email.intake.MailIntake`.
+The hook implementations are in :mod:`helpdesk_email.plugin` (the ``email``
+entry point), so that importing this package costs nothing: ``helpdesk-mailgate``
+(:mod:`helpdesk_email.spool`) starts without the plugin machinery.
 """
-from pyramid_helpdesk import hookimpl
-from pyramid_helpdesk.plugin.registry import Channel
-
-
-@hookimpl
-def helpdesk_register_channels():
-    """Register the ``email`` channel."""
-    return [Channel("email", "E-mail")]
-
-
-@hookimpl
-def helpdesk_register_notifiers(settings):
-    """Register the ``smtp`` notifier (used when ``helpdesk.notifiers`` names it)."""
-    from .smtp import SmtpNotifier, read_smtp_settings
-
-    return [SmtpNotifier(read_smtp_settings(settings))]
-
-
-@hookimpl
-def helpdesk_register_commands():
-    """``helpdesk mailgate``, ``helpdesk lmtp`` and ``helpdesk fetchmail``."""
-    from .commands import mailgate
-    from .fetchmail import fetchmail
-    from .lmtp import lmtp
-
-    return [mailgate, lmtp, fetchmail]
-
-
-def includeme(config):
-    """Validate the ``helpdesk.email.*`` settings once, at start-up; add the staff pages."""
-    from .settings import read_intake_settings
-
-    config.registry.helpdesk_email = read_intake_settings(config.registry.helpdesk_settings)
-    config.add_translation_dirs("helpdesk_email:locale")
-    config.include(".views")

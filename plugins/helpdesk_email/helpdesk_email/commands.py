@@ -84,3 +84,100 @@ def mailgate(env):
                    f"{first_line}", err=True)
         sys.exit(EX_TEMPFAIL)
     click.echo(str(outcome))
+
+
+def process_journal(env, batch_size: int) -> list:
+    """Process one batch of journalled messages in one transaction: their outcomes.
+
+    When the batch fails on a defect, its messages are processed one by one,
+    and one that still fails alone is quarantined with the error, so that it
+    neither blocks the queue nor is lost. Database errors are raised.
+    """
+    try:
+        with env.transaction() as dbsession:
+            return mail_intake(env, dbsession).process_journalled(batch_size)
+    except Exception as exc:
+        if _unreachable(exc):
+            raise
+        log.warning("journalled messages could not be processed together; "
+                    "processing them one by one", exc_info=True)
+    with env.transaction() as dbsession:
+        waiting = [item_id for item_id, _raw in
+                   mail_intake(env, dbsession).journal.waiting(batch_size)]
+    outcomes = []
+    for item_id in waiting:
+        try:
+            with env.transaction() as dbsession:
+                outcomes += mail_intake(env, dbsession).process_journalled(1, item_id)
+        except Exception as exc:
+            if _unreachable(exc):
+                raise
+            outcomes.append(_quarantine_waiting(env, item_id, exc))
+    return outcomes
+
+
+def _quarantine_waiting(env, item_id: int, exc: Exception):
+    """Quarantine journalled item ``item_id`` that fails with ``exc``, naming the error."""
+    from pyramid_helpdesk.intake.models import IntakeStatus
+    from pyramid_helpdesk.intake.services import Fate
+
+    from .intake import Outcome
+
+    log.error("journalled message %s could not be processed", item_id, exc_info=exc)
+    reason = f"could not be processed: {type(exc).__name__}: {exc}"
+    with env.transaction() as dbsession:
+        journal = mail_intake(env, dbsession).journal
+        if journal.waiting(1, item_id):
+            journal.finish_many([Fate(item_id, IntakeStatus.quarantined, None, reason)])
+    return Outcome("quarantined", None, reason)
+
+
+@click.command("mailqueue")
+@click.option("--once", is_flag=True, help="Process what is waiting now, then exit.")
+@click.option("--interval", metavar="DURATION", default="1s", show_default=True,
+              help="Pause between looks at the journal when nothing waits.")
+@click.pass_obj
+def mailqueue(env, once, interval):
+    """Turn the messages helpdesk-mailgate journalled into tickets; stop with SIGTERM."""
+    import signal
+    import threading
+
+    from pyramid_helpdesk.settings import parse_duration
+
+    from .settings import read_intake_settings
+
+    try:
+        pause = parse_duration(interval)
+    except ValueError:
+        raise click.BadParameter("expected a duration such as 1s", param_hint="--interval"
+                                 ) from None
+    batch_size = read_intake_settings(env.settings).batch_size
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    total: dict[str, int] = {}
+    while not stopping.is_set():
+        try:
+            outcomes = process_journal(env, batch_size)
+        except Exception as exc:
+            if not _unreachable(exc):
+                raise
+            click.echo(f"helpdesk mailqueue: database unreachable, retrying: "
+                       f"{_first_line(exc)}", err=True)
+            if once:
+                sys.exit(EX_TEMPFAIL)
+            outcomes = []
+        for outcome in outcomes:
+            log.info("journalled message: %s", outcome)
+            total[outcome.action] = total.get(outcome.action, 0) + 1
+        if outcomes:
+            continue
+        if once or stopping.wait(pause.total_seconds()):
+            break
+    click.echo(", ".join(f"{n} {action}" for action, n in sorted(total.items()))
+               or "nothing waiting")
+
+
+def _first_line(exc: BaseException) -> str:
+    reason = getattr(exc, "orig", None) or exc
+    text = str(reason).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

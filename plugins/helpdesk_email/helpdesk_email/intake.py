@@ -9,8 +9,6 @@ recognised and makes nothing new.
 """
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import io
 import logging
 import re
@@ -36,12 +34,11 @@ from .autoreply import automatic_reason, over_autoreply_limit
 from .matching import allowed_author, find_ticket
 from .parsing import MalformedMessage, ParsedMessage, parse_message
 from .settings import IntakeSettings
+from .spool import CHANNEL, header_message_id
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "email"
 NO_SUBJECT = "(no subject)"
-_MESSAGE_ID = re.compile(r"<([^<>\s]{1,990})>")
 
 
 class TemporaryFailure(Exception):
@@ -67,14 +64,6 @@ class Outcome:
     def __str__(self) -> str:
         parts = [self.action, self.ticket_number or "", self.reason]
         return " ".join(p for p in parts if p)
-
-
-def header_message_id(raw: bytes) -> str | None:
-    """The Message-ID of ``raw`` from its header block alone (no body parsing)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
-    match = _MESSAGE_ID.search(str(headers.get("message-id", "")))
-    return match.group(1) if match else None
 
 
 class MailIntake:
@@ -124,6 +113,22 @@ class MailIntake:
             earlier[entry.key] = outcome
         self.journal.finish_many(fates)
         return outcomes
+
+    def process_journalled(self, limit: int, item_id: int | None = None) -> list[Outcome]:
+        """Process up to ``limit`` messages journalled but not yet processed (by
+        ``helpdesk-mailgate``), oldest first (or item ``item_id`` alone), in the
+        caller's transaction, each in its own savepoint. An empty list: none waits."""
+        try:
+            with self.tickets.batch_lookups():
+                outcomes, fates = [], []
+                for found, raw in self.journal.waiting(limit, item_id):
+                    outcome, fate = self._attempt(found, raw, release=False)
+                    outcomes.append(outcome)
+                    fates.append(fate)
+                self.journal.finish_many(fates)
+                return outcomes
+        except DBAPIError as exc:
+            raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
 
     def retry(self, item: IntakeItem) -> Outcome:
         """Process a quarantined item again (after a fix, or once its sender is known)."""

@@ -1,8 +1,5 @@
-"""The e-mail channel: mail in (mailgate, LMTP, IMAP), threading, SMTP out.
-
-Activate with ``helpdesk.plugins = email`` and ``helpdesk.notifiers = smtp``.
-Every way in calls the same pipeline, :class:`helpdesk_email.intake.MailIntake`.
-"""
+"""The hooks of the e-mail channel: the ``email`` channel, the ``smtp`` notifier, the
+``helpdesk`` sub-commands and the staff pages (``includeme``)."""
 from pyramid_helpdesk import hookimpl
 from pyramid_helpdesk.plugin.registry import Channel
 
@@ -23,12 +20,12 @@ def helpdesk_register_notifiers(settings):
 
 @hookimpl
 def helpdesk_register_commands():
-    """``helpdesk mailgate``, ``helpdesk lmtp`` and ``helpdesk fetchmail``."""
-    from .commands import mailgate
+    """``helpdesk mailgate``, ``mailqueue``, ``lmtp`` and ``fetchmail``."""
+    from .commands import mailgate, mailqueue
     from .fetchmail import fetchmail
     from .lmtp import lmtp
 
-    return [mailgate, lmtp, fetchmail]
+    return [mailgate, mailqueue, lmtp, fetchmail]
 
 
 def includeme(config):

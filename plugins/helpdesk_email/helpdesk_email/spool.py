@@ -1,0 +1,176 @@
+"""``helpdesk-mailgate``: journal one message from an MTA pipe, fast, with the driver alone.
+
+An MTA runs a pipe command once per message, so its start-up is paid for every
+message. This command imports nothing but the standard library and the
+database driver (``sqlite3``, or ``psycopg`` for PostgreSQL): no SQLAlchemy,
+no Pyramid, no plugins. It reads ``sqlalchemy.url`` from the ini file, writes
+the raw bytes into the intake journal (``intake_items``, status ``received``)
+with one ``INSERT ... ON CONFLICT DO NOTHING`` and exits:
+
+- 0 once the message is committed in the journal (it is then safely stored;
+  a second delivery of it is recognised by its Message-ID, or its digest);
+- 75 (``EX_TEMPFAIL``) when it could not be stored now (database unreachable,
+  unreadable ini file): the MTA keeps the message and retries;
+- 65 (``EX_DATAERR``) when standard input holds no message.
+
+``helpdesk mailqueue`` turns journalled messages into tickets, follow-ups or
+quarantined items (:meth:`helpdesk_email.intake.MailIntake.process_journalled`).
+``helpdesk mailgate`` does both steps in one process, for when a ticket
+number is wanted at once.
+"""
+from __future__ import annotations
+
+import configparser
+import hashlib
+import os
+import re
+import sys
+from datetime import datetime, timezone
+
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
+CHANNEL = "email"
+_MESSAGE_ID = re.compile(r"<([^<>\s]{1,990})>")
+_HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:)")  # as email.feedparser's
+
+
+class SpoolError(Exception):
+    """The message could not be journalled now; the text says why, in one line."""
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID of ``raw`` from its header block alone (no body parsing).
+
+    The first ``Message-ID`` header, read as the standard library's compat32
+    parser reads it: its lines unfolded, the header block ending at the first
+    line that is not a header. A block with 8-bit bytes goes to that parser
+    itself (importing it costs a pipe command more than the scan).
+    """
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    if not head.isascii():
+        import email.parser
+        import email.policy
+
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+        match = _MESSAGE_ID.search(str(headers.get("message-id", "")))
+        return match.group(1) if match else None
+    value = None
+    for line in head.decode("ascii").splitlines():
+        if line[:1] in (" ", "\t"):
+            if value is not None:
+                value += line
+            continue
+        if value is not None:
+            break  # the Message-ID header and its continuation lines are read
+        if not _HEADER_LINE.match(line):
+            break  # the header block ends here
+        name, _, rest = line.partition(":")
+        if name.lower() == "message-id":
+            value = rest
+    match = _MESSAGE_ID.search(value or "")
+    return match.group(1) if match else None
+
+
+def dedupe_key(raw: bytes) -> tuple[str, str]:
+    """The journal key of ``raw`` (its Message-ID, else ``sha256:<digest>``) and its digest."""
+    sha256 = hashlib.sha256(raw).hexdigest()
+    return (header_message_id(raw) or f"sha256:{sha256}")[:1000], sha256
+
+
+def database_url(config_uri: str) -> str:
+    """``sqlalchemy.url`` of the ini file's app section (``file.ini#name``, default main),
+    read as PasteDeploy reads it (``%(here)s``) and resolved when written ``env:NAME``."""
+    path, _, name = config_uri.partition("#")
+    path = os.path.abspath(path)
+    parser = configparser.ConfigParser(
+        defaults={"here": os.path.dirname(path), "__file__": path})
+    try:
+        if not parser.read(path, encoding="utf-8"):
+            raise SpoolError(f"no such configuration file: {config_uri}")
+        url = parser.get(f"app:{name or 'main'}", "sqlalchemy.url", fallback="").strip()
+    except configparser.Error as exc:
+        raise SpoolError(f"cannot read {config_uri}: {' '.join(str(exc).split())}") from None
+    if url.startswith("env:"):
+        url = os.environ.get(url[4:].strip(), "")
+    if not url:
+        raise SpoolError(f"{config_uri}: sqlalchemy.url: expected a database URL")
+    return url
+
+
+def journal(url: str, raw: bytes, now: datetime | None = None) -> bool:
+    """Commit ``raw`` to the intake journal at ``url``; False when it was there already."""
+    key, sha256 = dedupe_key(raw)
+    row = (CHANNEL, key, sha256, len(raw), raw, now or datetime.now(timezone.utc))
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        return _journal_sqlite(url, row)
+    if scheme in ("postgresql", "postgres"):
+        return _journal_postgresql(url, row)
+    raise SpoolError(f"unsupported database {scheme!r} (sqlite or postgresql)")
+
+
+_INSERT = ("INSERT INTO intake_items (channel, dedupe_key, sha256, size, raw, status, summary, "
+           "attempts, received_at) VALUES ({0}, {0}, {0}, {0}, {0}, 'received', '', 0, {0}) "
+           "ON CONFLICT (channel, dedupe_key) DO NOTHING")
+
+
+def _journal_sqlite(url: str, row: tuple) -> bool:
+    import sqlite3
+
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    if not path or path == ":memory:":
+        raise SpoolError("sqlalchemy.url: a SQLite database file is needed")
+    # Stored as SQLAlchemy stores UTCDateTime on SQLite: naive UTC text.
+    received = row[-1].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    try:
+        # mode=rw: a missing database is an error, never a new empty file.
+        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=10,
+                                     isolation_level=None)
+        try:
+            inserted = connection.execute(_INSERT.format("?"), (*row[:-1], received)).rowcount
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise SpoolError(f"database: {exc}") from None
+    return inserted == 1
+
+
+def _journal_postgresql(url: str, row: tuple) -> bool:
+    import psycopg
+
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    try:
+        with psycopg.connect(conninfo, connect_timeout=10) as connection:
+            inserted = connection.execute(_INSERT.format("%s"), row).rowcount
+    except psycopg.Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SpoolError(f"database: {reason}") from None
+    return inserted == 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``helpdesk-mailgate [-c INI]``: journal the message on standard input."""
+    args = sys.argv[1:] if argv is None else argv
+    config_uri = os.environ.get("HELPDESK_CONFIG", "development.ini")
+    if args[:1] in (["-c"], ["--config"]) and len(args) == 2:
+        config_uri = args[1]
+    elif args:
+        print("usage: helpdesk-mailgate [-c INI] < message", file=sys.stderr)
+        return EX_TEMPFAIL  # a wrong pipe command: keep the mail until it is fixed
+    raw = sys.stdin.buffer.read()
+    if not raw.strip():
+        print("helpdesk-mailgate: standard input is empty, no message to store",
+              file=sys.stderr)
+        return EX_DATAERR
+    try:
+        new = journal(database_url(config_uri), raw)
+    except SpoolError as exc:
+        print(f"helpdesk-mailgate: cannot store the message now, retry later: {exc}",
+              file=sys.stderr)
+        return EX_TEMPFAIL
+    print(f"{'queued' if new else 'duplicate'} {dedupe_key(raw)[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
