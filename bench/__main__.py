@@ -71,8 +71,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
                         help="messages of the e-mail corpus (default %(default)s)")
     parser.add_argument("--mailgate-runs", type=_positive_int, default=defaults.mailgate_runs,
                         help="timed `helpdesk mailgate` processes (default %(default)s)")
-    parser.add_argument("--skip-mail", action="store_true",
-                        help="leave out the e-mail rows (parse, ingest, mailgate)")
+    parser.add_argument("--mail-batch", type=_positive_int, default=defaults.mail_batch,
+                        help="messages per transaction in the mail ingest rows "
+                             "(default %(default)s; 1: one transaction per message)")
+    mail = parser.add_mutually_exclusive_group()
+    mail.add_argument("--skip-mail", action="store_true",
+                      help="leave out the e-mail rows (parse, ingest, mailgate)")
+    mail.add_argument("--mail-only", action="store_true",
+                      help="the e-mail rows alone (no service or HTTP rows)")
     parser.add_argument("--output", type=Path,
                         help="where to write the JSON (default bench/results/<timestamp>.json)")
     args = parser.parse_args(argv)
@@ -82,6 +88,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         warmup=max(0, args.warmup), concurrency=args.concurrency, threads=args.threads,
         database_url=args.database_url, mail_count=args.mail_count,
         mailgate_runs=args.mailgate_runs, skip_mail=args.skip_mail,
+        mail_batch=args.mail_batch, mail_only=args.mail_only,
     )
     return options, args.output
 
