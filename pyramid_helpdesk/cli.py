@@ -311,11 +311,12 @@ def demo(env: CommandEnv, if_empty):
 @main.command()
 @click.pass_obj
 def plugins(env: CommandEnv):
-    """List the loaded plugins, their versions and the hooks they implement."""
-    from .plugin.manager import plugin_version
+    """List the loaded plugins (core defaults, then as listed), versions and hooks."""
+    from .plugin.manager import DEFAULT_PLUGINS, plugin_version
 
     manager = env.plugins.manager
-    for name, plugin in manager.list_name_plugin():
+    order = {name: rank for rank, name in enumerate([*DEFAULT_PLUGINS, *env.settings.plugins])}
+    for name, plugin in sorted(manager.list_name_plugin(), key=lambda item: order[item[0]]):
         hooks = sorted(impl.name for impl in manager.get_hookcallers(plugin) or ())
         click.echo(f"{name}  {plugin_version(plugin)}")
         for hook in hooks:

@@ -215,6 +215,16 @@ def test_plugins_lists_the_web_plugin_with_its_version_and_hooks(offline):
         version("pyramid_helpdesk"), ["helpdesk_register_notifiers"])
 
 
+def test_plugins_lists_the_core_defaults_first_then_the_plugins_in_listed_order(offline):
+    from pyramid_helpdesk.plugin.manager import DEFAULT_PLUGINS
+
+    offline.write_ini(helpdesk__plugins="email web")
+
+    names = list(plugin_listing(offline.ok("plugins")))
+
+    assert names == [*DEFAULT_PLUGINS, "email", "web"]
+
+
 def test_the_worker_delivers_queued_notifications_as_mail_files(migrated, db):
     migrated.ok("demo")
     pending = db().scalar(select(func.count()).select_from(Notification)
