@@ -62,7 +62,7 @@ def _refused(request, context, status: int, reply: ReplyForm | None = None, aler
              renderer=DETAIL_TEMPLATE)
 def reply(context, request):
     """Add a public reply, by the signed-in person or the outside delegate."""
-    form = ReplyForm.from_post(request.POST)
+    form = ReplyForm.from_post(request.POST, request.helpdesk_settings.attachments_max_count)
     request.add_finished_callback(lambda _request: form.close_uploads())
     if form.errors:
         return _refused(request, context, 400, form)

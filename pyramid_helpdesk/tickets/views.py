@@ -21,7 +21,6 @@ from .services import TRANSITIONS
 
 DETAIL_TEMPLATE = "pyramid_helpdesk:templates/tickets/detail.pt"
 MAX_REPLY = 50_000
-MAX_REPLY_FILES = 10
 
 #: How each field of an ``edited`` event's detail is named on the page.
 CHANGE_LABELS = {
@@ -52,8 +51,8 @@ class ReplyForm:
     errors: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_post(cls, post) -> "ReplyForm":
-        """Read and check the posted form (text or at least one file)."""
+    def from_post(cls, post, max_files: int) -> "ReplyForm":
+        """Read and check the posted form: some text or a file, at most ``max_files``."""
         version = post.get("expected_version", "")
         form = cls(body=post.get("body", "").strip("\r\n"),
                    version=int(version) if version.isdigit() else None)
@@ -65,9 +64,9 @@ class ReplyForm:
             form.errors["body"] = _("Please write a message or attach a file.")
         elif len(form.body) > MAX_REPLY:
             form.errors["body"] = _("At most ${limit} characters.", mapping={"limit": MAX_REPLY})
-        if len(form.uploads) > MAX_REPLY_FILES:
+        if len(form.uploads) > max_files:
             form.errors["attachment"] = _("At most ${count} files at a time.",
-                                          mapping={"count": MAX_REPLY_FILES})
+                                          mapping={"count": max_files})
         return form
 
     def close_uploads(self) -> None:

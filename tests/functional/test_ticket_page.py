@@ -259,6 +259,19 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(
         assert "small.txt" not in page.text
 
 
+def test_more_files_than_allowed_are_refused_with_the_text_kept(helpdesk, staff, ticket):
+    helpdesk.login("user@example.org")
+    limit = helpdesk.settings.attachments_max_count
+    files = [Upload(f"part{n}.txt", b"x", "text/plain") for n in range(limit + 1)]
+
+    page = reply_form(page_of(helpdesk, ticket), "All the logs.", files).submit(status=400)
+
+    assert page.html.select_one("#reply-attachment-error").get_text(strip=True) == \
+        f"At most {limit} files at a time."
+    assert page.html.select_one("#reply-body").get_text() == "All the logs."
+    assert "All the logs." not in messages(helpdesk, ticket)
+
+
 def test_a_closed_ticket_has_no_reply_form(helpdesk, staff, ticket):
     helpdesk.tickets.resolve(ticket, actor=staff.agent)
     helpdesk.tickets.close(ticket, actor=staff.agent)
