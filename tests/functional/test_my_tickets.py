@@ -226,3 +226,13 @@ def test_the_home_page_and_the_header_link_to_my_tickets(helpdesk, staff, mine):
     chinese = helpdesk.app.get("/", headers={"Accept-Language": "zh-CN"})
     assert chinese.html.select_one("main a[href='/my-tickets']").get_text() == "我的工单"
     assert chinese.html.select_one("main a[href='/drafts']").get_text() == "我的草稿"
+
+
+@pytest.mark.parametrize("params", [
+    {"before": "99999999999999999999"}, {"after": "2147483648"}, {"before": "²"},
+    {"q": "printer\x00"}, {"status": "\x00"},
+])
+def test_odd_query_strings_show_the_first_page(helpdesk, staff, mine, params):
+    page = helpdesk.app.get("/my-tickets", params, status=200)
+
+    assert set(listed(page)) <= {mine.cc.number, mine.requested.number}

@@ -203,3 +203,18 @@ def test_draft_changes_need_the_csrf_token(helpdesk, staff, draft):
     helpdesk.app.post(f"/drafts/{draft.id}", {"subject": "x", "action": "save"}, status=400)
     helpdesk.app.post(f"/drafts/{draft.id}/delete", {}, status=400)
     assert rows(helpdesk, Ticket, id=draft.id, subject="Projector in room 101") == 1
+
+
+def test_a_draft_number_out_of_range_is_not_found(helpdesk, staff, draft):
+    helpdesk.app.get("/drafts/99999999999999999999", status=404)
+
+
+def test_nul_characters_are_dropped_from_the_form(helpdesk, staff, draft):
+    token = helpdesk.csrf_token(f"/drafts/{draft.id}")
+
+    helpdesk.app.post(f"/drafts/{draft.id}", {
+        "subject": "Pro\x00jector", "description": "a\x00b", "csrf_token": token,
+        "remove_attachment": "²", "version": "¹", "action": "save"}, status=303)
+
+    helpdesk.refresh(draft)
+    assert (draft.subject, draft.description) == ("Projector", "ab")

@@ -18,6 +18,8 @@ from pyramid_helpdesk.people.models import Person
 from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
 from pyramid_helpdesk.tickets.resources import ticket_acl
 
+from .listing import MAX_ID
+
 
 class DraftResource:
     """The draft named by the route's ``id``: 404 unless it is the visitor's own draft."""
@@ -26,7 +28,8 @@ class DraftResource:
         person = request.identity
         if person is None:
             raise HTTPForbidden()  # anonymous visitors are sent to log in
-        ticket = request.dbsession.get(Ticket, int(request.matchdict["id"]))
+        ticket_id = int(request.matchdict["id"])
+        ticket = request.dbsession.get(Ticket, ticket_id) if ticket_id <= MAX_ID else None
         if ticket is None or ticket.status is not TicketStatus.draft \
                 or ticket.requester_id != person.id:
             raise HTTPNotFound()

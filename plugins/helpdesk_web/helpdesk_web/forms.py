@@ -16,6 +16,11 @@ MAX_SUBJECT = 255
 MAX_DESCRIPTION = 50_000
 
 
+def _text(post, name: str) -> str:
+    """A posted text field, trimmed, without NUL characters (no database stores them)."""
+    return post.get(name, "").replace("\x00", "").strip()
+
+
 @dataclass
 class TicketForm:
     """The form's values, and an error message per field that is wrong.
@@ -50,12 +55,13 @@ class TicketForm:
         towards the attachment limit.
         """
         form = cls(
-            subject=post.get("subject", "").strip(),
-            description=post.get("description", "").strip(),
-            category=post.get("category", "").strip(),
-            cc=post.get("cc", "").strip(),
-            remove={int(v) for v in post.getall("remove_attachment") if v.isdigit()} & set(current),
-            version=int(post["version"]) if post.get("version", "").isdigit() else None,
+            subject=_text(post, "subject"),
+            description=_text(post, "description"),
+            category=_text(post, "category"),
+            cc=_text(post, "cc"),
+            remove={int(v) for v in post.getall("remove_attachment")
+                    if v.isdecimal()} & set(current),
+            version=int(post["version"]) if post.get("version", "").isdecimal() else None,
         )
         form._check_text(draft)
         if form.category and form.category not in categories:

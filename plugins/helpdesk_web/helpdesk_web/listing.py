@@ -34,8 +34,14 @@ STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
 ROLES = ("both", "requested", "cc")
 
 
+MAX_ID = 2**31 - 1  # ticket ids are 32-bit integers
+
+
 def _id(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    """A ticket id from the query string, or ``None`` for anything else."""
+    if not (isinstance(value, str) and value.isdecimal()):
+        return None
+    return int(value) if int(value) <= MAX_ID else None
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class Filters:
         return cls(
             status=status if status in STATUS_FILTERS else "all",
             role=role if role in ROLES else "both",
-            search=" ".join(params.get("q", "").split())[:MAX_SEARCH],
+            search=" ".join(params.get("q", "").replace("\x00", "").split())[:MAX_SEARCH],
             before=before,
             after=after if before is None else None,
         )
