@@ -47,6 +47,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".tickets")
     config.include(".auth")
     config.include(".people.profile")  # the profile page, and the first-login gate
+    config.include(".staff")  # the staff console: home, inbox, queues, flow
     config.include(".health")
     config.include(".home")
     config.include(".errorviews")

@@ -63,8 +63,18 @@ class Ticket(Base):
         Index("ix_tickets_status_id", "status", "id"),
         Index("ix_tickets_requester_id_id", "requester_id", "id"),
         Index("ix_tickets_requester_status_id", "requester_id", "status", "id"),
-        Index("ix_tickets_holder_group_status", "holder_group_id", "status", "id"),
-        Index("ix_tickets_holder_person_status", "holder_person_id", "status", "id"),
+        # The staff lists (pyramid_helpdesk/staff/keyset.py): one range scan per
+        # holder, status and priority, in the order of a time column.
+        Index("ix_tickets_group_queue_updated",
+              "holder_group_id", "status", "priority", "updated_at", "id"),
+        Index("ix_tickets_person_queue_updated",
+              "holder_person_id", "status", "priority", "updated_at", "id"),
+        Index("ix_tickets_group_queue_created",
+              "holder_group_id", "status", "priority", "created_at", "id"),
+        Index("ix_tickets_person_queue_created",
+              "holder_person_id", "status", "priority", "created_at", "id"),
+        Index("ix_tickets_queue_created", "status", "priority", "created_at", "id"),
+        Index("ix_tickets_queue_held", "status", "priority", "held_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

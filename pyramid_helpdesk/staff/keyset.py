@@ -1,0 +1,228 @@
+"""Keyset pages of tickets whose cost does not grow with the table.
+
+A staff list is a slice of the tickets (some holders, some statuses, some
+priorities, a few more conditions) in an order (a time column, optionally after
+the priority, then the id, which breaks ties). Holder, status and priority take
+a few values each, so the slice is the union of small *partitions* with one
+value of each: ``holder_group_id = 3 AND status = 'open' AND priority = 'high'``.
+Each partition is one range scan of an index that starts with those columns and
+ends with ``(time column, id)`` (``ix_tickets_*queue_*``, migration 0006),
+stopped after a page plus one row; the union of those few rows is sorted and cut
+to a page. The database reads at most ``partitions x (page + 1)`` index entries,
+at 10,000 tickets as at 1,000,000.
+
+The position in a list is the sort key of a row (:class:`Cursor`): the next page
+holds the rows after the last one shown, the previous page those before the
+first one, so rows with equal times are neither skipped nor repeated.
+
+Building a union of a few dozen SELECTs costs more Python time than running
+it, so a statement is built once per *shape* (:class:`Plan`: which partitions,
+which conditions) with bound parameters, and kept (:func:`plan_statement`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+
+from ..db.types import UTCDateTime
+from ..tickets.models import Priority, Ticket, TicketStatus
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: Priorities from the least to the most urgent: the rank is the index.
+PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(Priority)}
+HOLDER_COLUMNS = ("holder_group_id", "holder_person_id")
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list's order: by priority (most urgent first) if asked, then a time column, then id."""
+
+    column: str  # a time column of Ticket: updated_at, created_at or held_since
+    descending: bool
+    by_priority: bool = False
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The sort key of one row: where a page starts or ends."""
+
+    rank: int
+    moment: datetime
+    id: int
+
+    def encode(self) -> str:
+        """``rank_microseconds_id``: plain digits, safe in a query string."""
+        micros = (self.moment - EPOCH) // timedelta(microseconds=1)
+        return f"{self.rank}_{micros}_{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> "Cursor | None":
+        """The cursor written by :meth:`encode`; ``None`` for anything else."""
+        parts = (raw or "").split("_")
+        if len(parts) != 3 or not all(part.lstrip("-").isdigit() for part in parts):
+            return None
+        rank, micros, ticket_id = (int(part) for part in parts)
+        try:
+            moment = EPOCH + timedelta(microseconds=micros)
+        except OverflowError:
+            return None
+        return cls(rank, moment, ticket_id)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which tickets a list shows.
+
+    ``holders``: ``(column, id)`` pairs, the column ``holder_group_id`` or
+    ``holder_person_id``; a ticket matching any of them (``None``: every
+    ticket, held or not). The other fields narrow every partition.
+    """
+
+    statuses: tuple[TicketStatus, ...]
+    priorities: tuple[Priority, ...] = tuple(Priority)
+    holders: tuple[tuple[str, int], ...] | None = None
+    category: str | None = None
+    channel: str | None = None
+    created_after: datetime | None = None  # exclusive
+    created_by: datetime | None = None  # inclusive
+    unassigned: bool = False  # no person holds it
+    empty: bool = False  # nothing can match (a condition that is never true)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The shape of a page's statement; its values are bound parameters."""
+
+    holders: tuple[str, ...] | None  # the column of each holder parameter
+    branches: tuple[tuple[int, int, int, bool], ...]  # (holder, status, priority, after cursor)
+    ranks: tuple[int, ...]  # the rank of each priority parameter (0 when not by priority)
+    column: str
+    descending: bool  # the time order while scanning (reversed for a previous page)
+    rank_descending: bool
+    narrowing: tuple[str, ...]  # the Slice fields that narrow each partition
+    limit: int
+
+
+def plan(part: Slice, order: Order, cursor: Cursor | None, backwards: bool,
+         limit: int) -> tuple[Plan, dict] | None:
+    """The plan and the parameters of a page; ``None`` when no row can match."""
+    holders = part.holders
+    if part.empty or holders == () or not part.statuses or not part.priorities:
+        return None
+    params: dict = {f"status_{i}": status.value for i, status in enumerate(part.statuses)}
+    params.update({f"priority_{i}": p.value for i, p in enumerate(part.priorities)})
+    ranks = tuple(PRIORITY_RANKS[p] if order.by_priority else 0 for p in part.priorities)
+    rank_descending = not backwards
+    branches = []
+    for holder in range(len(holders) if holders is not None else 1):
+        for status in range(len(part.statuses)):
+            for priority, rank in enumerate(ranks):
+                after = cursor is not None and rank == cursor.rank
+                if cursor is not None and not after and (rank > cursor.rank) == rank_descending:
+                    continue  # this whole partition comes before the cursor
+                branches.append((holder, status, priority, after))
+    if not branches:
+        return None
+    if holders is not None:
+        params.update({f"holder_{i}": value for i, (_, value) in enumerate(holders)})
+        groups = [value for column, value in holders if column == "holder_group_id"]
+        if "holder_person_id" in (column for column, _ in holders) and groups:
+            params["own_groups"] = groups
+    if cursor is not None:
+        params.update(cursor_moment=cursor.moment, cursor_id=cursor.id)
+    narrowing = tuple(name for name in ("category", "channel", "created_after", "created_by")
+                      if getattr(part, name) is not None)
+    params.update({name: getattr(part, name) for name in narrowing})
+    if part.unassigned:
+        narrowing += ("unassigned",)
+    shape = Plan(
+        holders=tuple(column for column, _ in holders) if holders is not None else None,
+        branches=tuple(branches), ranks=ranks, column=order.column,
+        descending=order.descending != backwards, rank_descending=rank_descending,
+        narrowing=narrowing, limit=limit,
+    )
+    return shape, params
+
+
+def _after_cursor(column, descending: bool) -> ColumnElement[bool]:
+    """Rows strictly after the cursor in this direction: an index range
+    (``col <= m``) and a check (``col < m OR id < i``) every database plans well."""
+    moment = bindparam("cursor_moment", type_=UTCDateTime())
+    ticket_id = bindparam("cursor_id", type_=Integer())
+    if descending:
+        return and_(column <= moment, or_(column < moment, Ticket.id < ticket_id))
+    return and_(column >= moment, or_(column > moment, Ticket.id > ticket_id))
+
+
+def _narrowing(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    conditions = []
+    if "category" in names:
+        conditions.append(Ticket.category == bindparam("category"))
+    if "channel" in names:
+        conditions.append(Ticket.channel == bindparam("channel"))
+    if "created_after" in names:
+        conditions.append(Ticket.created_at > bindparam("created_after", type_=UTCDateTime()))
+    if "created_by" in names:
+        conditions.append(Ticket.created_at <= bindparam("created_by", type_=UTCDateTime()))
+    if "unassigned" in names:
+        conditions.append(Ticket.holder_person_id.is_(None))
+    return conditions
+
+
+def _holder_condition(shape: Plan, index: int) -> list[ColumnElement[bool]]:
+    """The condition of holder ``index``; a ticket held by a person and by one of
+    their groups is left to the group, so that no row appears twice."""
+    if shape.holders is None:
+        return []
+    column = shape.holders[index]
+    conditions = [getattr(Ticket, column) == bindparam(f"holder_{index}")]
+    if column == "holder_person_id" and "holder_group_id" in shape.holders:
+        conditions.append(or_(Ticket.holder_group_id.is_(None), Ticket.holder_group_id.not_in(
+            bindparam("own_groups", expanding=True))))
+    return conditions
+
+
+@lru_cache(maxsize=256)
+def plan_statement(shape: Plan) -> Select:
+    """``id, rank, moment`` of the first ``limit`` rows of the plan, in scanning order."""
+    column = getattr(Ticket, shape.column)
+    descending = shape.descending
+    narrowing = _narrowing(shape.narrowing)
+    time_order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(),
+                                                                       Ticket.id.asc())
+    branches = []
+    for holder, status, priority, after in shape.branches:
+        conditions = [*_holder_condition(shape, holder),
+                      Ticket.status == bindparam(f"status_{status}"),
+                      Ticket.priority == bindparam(f"priority_{priority}"), *narrowing]
+        if after:
+            conditions.append(_after_cursor(column, descending))
+        branch = (select(Ticket.id.label("id"),
+                         literal_column(str(shape.ranks[priority]), Integer).label("rank"),
+                         column.label("moment"))
+                  .where(*conditions).order_by(*time_order).limit(shape.limit))
+        branches.append(select(branch.subquery()))
+    rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("keyset")
+    return (select(rows.c.id, rows.c.rank, rows.c.moment)
+            .order_by(*scan_order(rows, descending, shape.rank_descending))
+            .limit(shape.limit))
+
+
+def scan_order(rows, descending: bool, rank_descending: bool) -> tuple:
+    """ORDER BY of the union: rank, then time, then id, in scanning direction."""
+    return (rows.c.rank.desc() if rank_descending else rows.c.rank.asc(),
+            rows.c.moment.desc() if descending else rows.c.moment.asc(),
+            rows.c.id.desc() if descending else rows.c.id.asc())

@@ -1,0 +1,207 @@
+"""The staff console's reads: the lists' pages and the home page's counts.
+
+Each runs one SQL statement, whatever the number of tickets, served by the
+indexes of migration 0006 (see ``keyset.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import Select, bindparam, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..db.types import UTCDateTime
+from ..groups.models import ServiceGroup
+from ..people.models import Person
+from ..settings import HelpdeskSettings
+from ..tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus
+from .filters import ListFilters, age_bounds
+from .keyset import Cursor, Plan, Slice, plan, plan_statement, scan_order
+from .resources import Scope
+from .targets import NEAR, due_at, latest_creation_due_by
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One ticket of a staff list, with what the lists show of it."""
+
+    id: int
+    number: str
+    subject: str
+    status: TicketStatus
+    priority: Priority
+    category: str | None
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    held_since: datetime
+    nudge_count: int
+    group_name: str | None
+    holder_name: str | None
+    requester_name: str
+    cursor: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows of one page and the cursors of the pages around it."""
+
+    rows: list[ListRow]
+    next: str | None  # pass as ``after`` for the next page
+    previous: str | None  # pass as ``before`` for the previous page
+
+
+def _name(person):
+    """A person's name, or their address when they have none."""
+    return func.coalesce(func.nullif(person.name, ""), person.email)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: Plan) -> Select:
+    """The rows of a plan with every column a list shows (built once per shape)."""
+    chosen = plan_statement(shape).subquery("page")
+    holder, requester = aliased(Person), aliased(Person)
+    return (
+        select(chosen.c.rank, chosen.c.moment, Ticket.id, Ticket.number, Ticket.subject,
+               Ticket.status, Ticket.priority, Ticket.category, Ticket.channel,
+               Ticket.created_at, Ticket.updated_at, Ticket.held_since, Ticket.nudge_count,
+               ServiceGroup.name, _name(holder), _name(requester))
+        .join(Ticket, Ticket.id == chosen.c.id)
+        .join(requester, requester.id == Ticket.requester_id)
+        .outerjoin(holder, holder.id == Ticket.holder_person_id)
+        .outerjoin(ServiceGroup, ServiceGroup.id == Ticket.holder_group_id)
+        .order_by(*scan_order(chosen, shape.descending, shape.rank_descending))
+    )
+
+
+def ticket_page(dbsession: Session, settings: HelpdeskSettings, part: Slice,
+                filters: ListFilters, size: int = PAGE_SIZE) -> Page:
+    """One page of the tickets in ``part``, in the order ``filters`` asks for: one statement."""
+    backwards = filters.before is not None
+    cursor = Cursor.decode(filters.before if backwards else filters.after)
+    planned = plan(part, filters.sort, cursor, backwards, size + 1)
+    if planned is None:
+        return Page([], None, None)
+    shape, params = planned
+    result = dbsession.connection().execute(_page_statement(shape), params).all()
+    more = len(result) > size
+    result = result[:size]
+    if backwards:
+        result.reverse()
+    hours, zone = settings.service_hours, settings.timezone
+    rows = [ListRow(*values, cursor=Cursor(rank, moment, values[0]).encode(),
+                    due_at=due_at(values[7], hours, zone))
+            for rank, moment, *values in result]
+    first, last = (rows[0].cursor, rows[-1].cursor) if rows else (None, None)
+    if backwards:
+        return Page(rows, next=last, previous=first if more else None)
+    return Page(rows, next=last if more else None, previous=first if cursor else None)
+
+
+def _own_holders(scope: Scope) -> tuple[tuple[str, int], ...]:
+    """The staff member and each of their groups, as holders."""
+    return (("holder_person_id", scope.person_id),
+            *(("holder_group_id", group_id) for group_id in scope.group_ids))
+
+
+def _narrowed(filters: ListFilters, now: datetime, statuses, holders,
+              created_by: datetime | None = None, **fields) -> Slice:
+    """A slice with the category, channel and age filters of ``filters``."""
+    after, before = age_bounds(filters.age, now)
+    if created_by is not None:
+        before = min(before, created_by) if before is not None else created_by
+    return Slice(statuses, filters.priorities, holders, category=filters.category or None,
+                 channel=filters.channel or None, created_after=after, created_by=before,
+                 **fields)
+
+
+def inbox_slice(scope: Scope, filters: ListFilters, now: datetime) -> Slice:
+    """The inbox: tickets held by the staff member or by one of their groups
+    (by one side only when ``filters.held`` says so)."""
+    holders = _own_holders(scope)
+    if filters.held == "me":
+        holders = holders[:1]
+    elif filters.held == "groups":
+        holders = holders[1:]
+    return _narrowed(filters, now, filters.statuses, holders)
+
+
+def undispatched_slice(filters: ListFilters, now: datetime) -> Slice:
+    """New tickets that nobody has taken: first line's queue."""
+    return _narrowed(filters, now, (TicketStatus.new,), None, unassigned=True)
+
+
+def unprocessed_slice(scope: Scope, filters: ListFilters, settings: HelpdeskSettings,
+                      now: datetime) -> Slice:
+    """Unresolved tickets the staff member may see: all of them for supervisors,
+    else those of their groups and their own; one group when filtered."""
+    if filters.group is not None:
+        holders = (("holder_group_id", filters.group),)
+    else:
+        holders = None if scope.sees_everything else _own_holders(scope)
+    if not filters.due:
+        return _narrowed(filters, now, filters.statuses, holders)
+    latest = latest_creation_due_by(now + NEAR if filters.due == "soon" else now,
+                                    settings.service_hours, settings.timezone)
+    return _narrowed(filters, now, filters.statuses, holders, created_by=latest,
+                     empty=latest is None)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The staff home page's numbers (unresolved tickets only)."""
+
+    mine: int
+    my_groups: int
+    undispatched: int
+    unprocessed: int
+    due_soon: int  # due within NEAR, or overdue
+    overdue: int
+
+
+@lru_cache(maxsize=4)
+def _counts_statement(sees_everything: bool, has_groups: bool) -> Select:
+    """Six indexed COUNTs in one statement (values bound: ``person``, ``groups``,
+    ``soon`` and ``late``, the latest creation times due by then)."""
+    active = Ticket.status.in_(ACTIVE_STATUSES)
+    # Naming every priority lets the database count ranges of the queue indexes.
+    any_priority = Ticket.priority.in_(list(Priority))
+    person = Ticket.holder_person_id == bindparam("person")
+    groups = Ticket.holder_group_id.in_(bindparam("groups", expanding=True))
+    visible = [] if sees_everything else [or_(person, groups) if has_groups else person]
+
+    def count(*conditions):
+        return select(func.count()).select_from(Ticket).where(*conditions).scalar_subquery()
+
+    return select(
+        count(person, active),
+        count(groups, active) if has_groups else literal(0),
+        count(Ticket.holder_person_id.is_(None), Ticket.status == TicketStatus.new),
+        count(active, *visible),
+        count(active, any_priority,
+              Ticket.created_at <= bindparam("soon", type_=UTCDateTime()), *visible),
+        count(active, any_priority,
+              Ticket.created_at <= bindparam("late", type_=UTCDateTime()), *visible),
+    )
+
+
+def home_counts(dbsession: Session, settings: HelpdeskSettings, scope: Scope,
+                now: datetime) -> Counts:
+    """Every count of the home page, in one statement."""
+    hours, zone = settings.service_hours, settings.timezone
+    # A desk that never opens has no ticket due: the epoch is before every ticket.
+    never = datetime.fromtimestamp(0, zone)
+    params = {
+        "person": scope.person_id,
+        "soon": latest_creation_due_by(now + NEAR, hours, zone) or never,
+        "late": latest_creation_due_by(now, hours, zone) or never,
+    }
+    if scope.group_ids:
+        params["groups"] = list(scope.group_ids)
+    statement = _counts_statement(scope.sees_everything, bool(scope.group_ids))
+    return Counts(*dbsession.connection().execute(statement, params).one())
