@@ -153,7 +153,7 @@ def ticket_page(request, context, reply: ReplyForm | None = None, alert=None) ->
     ticket = context.ticket
     tickets = request.tickets
     staff = bool(request.has_permission("ticket.note", context))
-    may_reply = bool(request.has_permission("ticket.reply", context))
+    may_reply = staff or bool(request.has_permission("ticket.reply", context))
     may_resolve = bool(request.has_permission("ticket.resolve", context))
     messages = tickets.messages(ticket, include_internal=staff)
     events = tickets.events(ticket)
