@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pyramid_helpdesk import hookimpl
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
 from pyramid_helpdesk.tickets.models import Message, Ticket
 
@@ -59,3 +60,26 @@ def test_a_batch_files_every_ticket_with_the_first_line_group(helpdesk, staff):
     ingest_many(helpdesk, message(message_id="group-1"), message(message_id="group-2"))
     groups = set(helpdesk.dbsession.scalars(select(Ticket.holder_group_id)))
     assert groups == {staff.first_line_group.id}
+
+
+def test_a_message_that_fails_while_stored_is_quarantined_alone(helpdesk, staff):
+    class Broken:
+        @hookimpl
+        def helpdesk_ticket_created(self, ticket, event, helpdesk):
+            if ticket.subject == "Explode":
+                raise ValueError("plugin bug")
+
+    helpdesk.plugins.manager.register(Broken(), name="broken")
+    try:
+        outcomes = ingest_many(helpdesk, message(subject="Printer jams"),
+                               message(subject="Explode"), message(subject="VPN drops"))
+    finally:
+        helpdesk.plugins.manager.unregister(name="broken")
+    assert [action for action, _number in outcomes] == ["created", "quarantined", "created"]
+    subjects = sorted(helpdesk.dbsession.scalars(select(Ticket.subject)))
+    assert subjects == ["Printer jams", "VPN drops"]
+    assert [status for _key, status in items(helpdesk)] == [
+        IntakeStatus.processed, IntakeStatus.quarantined, IntakeStatus.processed]
+    reason = helpdesk.dbsession.scalars(select(IntakeItem.reason).where(
+        IntakeItem.status == IntakeStatus.quarantined)).one()
+    assert reason == "could not be processed: ValueError: plugin bug"

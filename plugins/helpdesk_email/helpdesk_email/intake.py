@@ -13,7 +13,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -99,15 +99,18 @@ class MailIntake:
 
     def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
         entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
+        waiting = [(entry.id, raw) for raw, entry in zip(raws, entries, strict=True)
+                   if entry.first_in_batch and (entry.new or entry.status is IntakeStatus.received)]
+        attempts = iter(self._attempt_many(waiting))
         outcomes, fates, earlier = [], [], {}
-        for raw, entry in zip(raws, entries, strict=True):
+        for entry in entries:
             if not entry.first_in_batch:
                 outcomes.append(Outcome("duplicate", earlier[entry.key].ticket_number))
                 continue
             if not entry.new and entry.status is not IntakeStatus.received:
                 outcome = Outcome("duplicate", self._number(entry.ticket_id))
             else:
-                outcome, fate = self._attempt(entry.id, raw, release=False)
+                outcome, fate = next(attempts)
                 fates.append(fate)
             outcomes.append(outcome)
             earlier[entry.key] = outcome
@@ -120,13 +123,9 @@ class MailIntake:
         caller's transaction, each in its own savepoint. An empty list: none waits."""
         try:
             with self.tickets.batch_lookups():
-                outcomes, fates = [], []
-                for found, raw in self.journal.waiting(limit, item_id):
-                    outcome, fate = self._attempt(found, raw, release=False)
-                    outcomes.append(outcome)
-                    fates.append(fate)
-                self.journal.finish_many(fates)
-                return outcomes
+                attempts = self._attempt_many(self.journal.waiting(limit, item_id))
+                self.journal.finish_many(fate for _outcome, fate in attempts)
+                return [outcome for outcome, _fate in attempts]
         except DBAPIError as exc:
             raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
 
@@ -152,11 +151,35 @@ class MailIntake:
             self.journal.processed(item, fate.ticket_id, fate.summary)
         return outcome
 
-    def _attempt(self, item_id: int, raw: bytes, release: bool) -> tuple[Outcome, Fate]:
-        """Process one message in a savepoint: its outcome, and what the journal records."""
+    def _attempt_many(self, items: list[tuple[int, bytes]]) -> list[tuple[Outcome, Fate]]:
+        """Process several journalled ``(id, raw)`` items: the outcome and fate of each.
+
+        Optimistically all in one savepoint: a message that must wait is found
+        before anything of it is written, and needs none of its own. If one
+        fails while being stored, the savepoint is rolled back and every item
+        is processed again, each in its own savepoint.
+        """
+        if len(items) > 1:
+            try:
+                with self.dbsession.begin_nested():
+                    return [self._attempt(item_id, raw, False, savepoint=False)
+                            for item_id, raw in items]
+            except DBAPIError:
+                raise
+            except Exception:  # noqa: BLE001 - processed again below, one savepoint each
+                log.info("a message failed in a batch; processing each in a savepoint")
+        return [self._attempt(item_id, raw, False) for item_id, raw in items]
+
+    def _attempt(self, item_id: int, raw: bytes, release: bool,
+                 savepoint: bool = True) -> tuple[Outcome, Fate]:
+        """Process one message: its outcome, and what the journal records.
+
+        Deciding reads only, so a message that must wait is quarantined as it
+        is; storing runs in a savepoint, unless the caller has one around a
+        whole batch (``savepoint=False``: failures while storing propagate).
+        """
         try:
-            with self.dbsession.begin_nested():
-                outcome, ticket_id, summary = self._process(raw, release)
+            store, summary = self._plan(raw, release)
         except (Quarantine, MalformedMessage, DomainError) as exc:
             return self._quarantined(item_id, str(exc), getattr(exc, "summary", ""))
         except DBAPIError:
@@ -165,11 +188,29 @@ class MailIntake:
             log.exception("message %s could not be processed", item_id)
             return self._quarantined(
                 item_id, f"could not be processed: {type(exc).__name__}: {exc}")
+        if not savepoint:
+            outcome, ticket_id = store()
+            self.dbsession.flush()  # its failures are this message's, not the next one's
+            return outcome, Fate(item_id, IntakeStatus.processed, ticket_id, None, summary)
+        try:
+            with self.dbsession.begin_nested():
+                outcome, ticket_id = store()
+        except (Quarantine, MalformedMessage, DomainError) as exc:
+            return self._quarantined(item_id, str(exc), summary)
+        except DBAPIError:
+            raise
+        except (SQLAlchemyError, LookupError, ValueError, TypeError, OSError) as exc:
+            log.exception("message %s could not be processed", item_id)
+            return self._quarantined(
+                item_id, f"could not be processed: {type(exc).__name__}: {exc}", summary)
         return outcome, Fate(item_id, IntakeStatus.processed, ticket_id, None, summary)
 
     # -- the pipeline ---------------------------------------------------------------
 
-    def _process(self, raw: bytes, release: bool) -> tuple[Outcome, int, str]:
+    def _plan(self, raw: bytes, release: bool) -> tuple[Callable[[], tuple[Outcome, int]], str]:
+        """Decide what ``raw`` becomes, reading only: the step that stores it, and its
+        summary. A message that must wait raises :class:`Quarantine` (or cannot be
+        parsed) before anything of it is written."""
         if len(raw) > self.settings.max_message_size and not release:
             raise Quarantine(f"message of {len(raw)} bytes is over the size limit")
         parsed = parse_message(raw, max_part_size=self.tickets.settings.attachments_max_size)
@@ -178,22 +219,27 @@ class MailIntake:
         if not sender:
             raise Quarantine("the message has no sender address", summary)
         if release:
-            created = self._create(parsed, replaces=None)
-            return Outcome("created", created.number, "released"), created.id, summary
+            return (lambda: self._created(parsed, None, "released")), summary
         if sender == self.settings.service_address or self._is_own(parsed):
             raise Quarantine("the helpdesk's own message came back (mail loop)", summary)
         ticket = find_ticket(self.dbsession, self.tickets, parsed,
                              self.settings.message_id_domain)
         if parsed.is_bounce:
-            return self._bounce(raw, parsed, ticket, summary)
+            if ticket is None:
+                raise Quarantine("a delivery failure report that matches no ticket", summary)
+            return (lambda: self._bounce(raw, parsed, ticket)), summary
         if ticket is not None:
             allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock())
             if allowed and ticket.status is not TicketStatus.closed:
-                return self._follow_up(ticket, parsed, author), ticket.id, summary
+                return (lambda: (self._follow_up(ticket, parsed, author), ticket.id)), summary
             if not allowed and self.settings.stranger_follow_up == "quarantine":
                 raise Quarantine(f"{sender} may not write on ticket {ticket.number}", summary)
-        created = self._create(parsed, replaces=ticket)
-        return Outcome("created", created.number), created.id, summary
+        return (lambda: self._created(parsed, ticket)), summary
+
+    def _created(self, parsed: ParsedMessage, replaces: Ticket | None,
+                 reason: str = "") -> tuple[Outcome, int]:
+        created = self._create(parsed, replaces)
+        return Outcome("created", created.number, reason), created.id
 
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
         requester = find_or_create_requester(self.dbsession, parsed.from_address,
@@ -220,12 +266,9 @@ class MailIntake:
         )
         return Outcome("follow-up", ticket.number)
 
-    def _bounce(self, raw: bytes, parsed: ParsedMessage, ticket: Ticket | None,
-                summary: str) -> tuple[Outcome, int, str]:
+    def _bounce(self, raw: bytes, parsed: ParsedMessage, ticket: Ticket) -> tuple[Outcome, int]:
         """A bounce of our own notification goes on its ticket, and the address that
-        failed is marked undeliverable; any other bounce is quarantined."""
-        if ticket is None:
-            raise Quarantine("a delivery failure report that matches no ticket", summary)
+        failed is marked undeliverable (any other bounce is quarantined by _plan)."""
         failed = failed_recipients(raw)
         for address in failed:
             person = find_by_email(self.dbsession, address)
@@ -234,7 +277,7 @@ class MailIntake:
         who = ", ".join(failed) or "an unknown recipient"
         self.tickets.note(ticket, author=None,
                           body=f"Delivery to {who} failed:\n\n{parsed.text}")
-        return Outcome("follow-up", ticket.number, "bounce"), ticket.id, summary
+        return Outcome("follow-up", ticket.number, "bounce"), ticket.id
 
     # -- details -----------------------------------------------------------------
 
