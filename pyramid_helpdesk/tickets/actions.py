@@ -10,6 +10,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from ..attachments.policy import AttachmentPolicy, format_size
 from ..db.types import utcnow
 from ..errors import AttachmentTooLarge, DomainError, StaleTicket, TransitionNotAllowed
 from ..i18n import _
@@ -20,15 +21,6 @@ from .views import DETAIL_TEMPLATE, ReplyForm, ticket_page
 STALE = _("This ticket changed since you opened it. Read what changed, then try again; "
           "your text is kept below.")
 STALE_ACTION = _("This ticket changed since you opened it. Read what changed, then try again.")
-
-
-def human_size(size: int) -> str:
-    """A size for people: ``532 B``, ``12 KB``, ``3.4 MB``."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class TicketAction(TicketResource):
@@ -62,7 +54,8 @@ def _refused(request, context, status: int, reply: ReplyForm | None = None, aler
              renderer=DETAIL_TEMPLATE)
 def reply(context, request):
     """Add a public reply, by the signed-in person or the outside delegate."""
-    form = ReplyForm.from_post(request.POST, request.helpdesk_settings.attachments_max_count)
+    form = ReplyForm.from_post(request.POST,
+                               AttachmentPolicy.from_settings(request.helpdesk_settings))
     request.add_finished_callback(lambda _request: form.close_uploads())
     if form.errors:
         return _refused(request, context, 400, form)
@@ -78,8 +71,8 @@ def reply(context, request):
         return _refused(request, context, 409, form)
     except AttachmentTooLarge as exc:
         form.errors["attachment"] = _(
-            "${name} is larger than ${limit}: please attach a smaller file.",
-            mapping={"name": exc.filename, "limit": human_size(exc.limit)})
+            "“${name}” is larger than ${limit}: please attach a smaller file.",
+            mapping={"name": exc.filename, "limit": format_size(exc.limit)})
         return _refused(request, context, 400, form)
     except TransitionNotAllowed:
         form.errors["form"] = _("This ticket is closed and takes no more replies.")

@@ -10,6 +10,7 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.view import view_config
 
 from ..attachments.models import Attachment
+from ..attachments.policy import AttachmentPolicy
 from ..attachments.store import Upload
 from ..db.types import utcnow
 from ..i18n import _
@@ -51,8 +52,8 @@ class ReplyForm:
     errors: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_post(cls, post, max_files: int) -> "ReplyForm":
-        """Read and check the posted form: some text or a file, at most ``max_files``."""
+    def from_post(cls, post, policy: AttachmentPolicy) -> "ReplyForm":
+        """Read and check the posted form: some text or a file the ``policy`` allows."""
         version = post.get("expected_version", "")
         form = cls(body=post.get("body", "").strip("\r\n"),
                    version=int(version) if version.isdigit() else None)
@@ -64,9 +65,9 @@ class ReplyForm:
             form.errors["body"] = _("Please write a message or attach a file.")
         elif len(form.body) > MAX_REPLY:
             form.errors["body"] = _("At most ${limit} characters.", mapping={"limit": MAX_REPLY})
-        if len(form.uploads) > max_files:
-            form.errors["attachment"] = _("At most ${count} files at a time.",
-                                          mapping={"count": max_files})
+        refusal = policy.refusal(form.uploads)
+        if refusal is not None:
+            form.errors["attachment"] = refusal
         return form
 
     def close_uploads(self) -> None:

@@ -252,7 +252,7 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(
         page = form.submit(status=400)
 
         assert page.html.select_one("#reply-attachment")["aria-invalid"] == "true"
-        assert "huge.log is larger than 1 KB" in page.html.select_one(
+        assert "“huge.log” is larger than 1 KB" in page.html.select_one(
             "#reply-attachment-error").get_text()
         assert page.html.select_one("#reply-body").get_text() == "Here is the log."
         assert messages(desk, ticket) == ["Screen flickers."]
@@ -270,6 +270,17 @@ def test_more_files_than_allowed_are_refused_with_the_text_kept(helpdesk, staff,
         f"At most {limit} files at a time."
     assert page.html.select_one("#reply-body").get_text() == "All the logs."
     assert "All the logs." not in messages(helpdesk, ticket)
+
+
+def test_a_reply_refuses_file_types_the_institute_does_not_accept(helpdesk, staff, ticket):
+    helpdesk.login("user@example.org")
+    files = [Upload("setup.exe", b"MZ", "application/x-msdownload")]
+
+    page = reply_form(page_of(helpdesk, ticket), "Try this installer.", files).submit(status=400)
+
+    assert page.html.select_one("#reply-attachment-error").get_text(strip=True) == \
+        "“setup.exe” cannot be attached: files of this type are not accepted."
+    assert "Try this installer." not in messages(helpdesk, ticket)
 
 
 def test_a_closed_ticket_has_no_reply_form(helpdesk, staff, ticket):

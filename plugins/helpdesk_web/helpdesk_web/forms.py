@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection
 
+from pyramid_helpdesk.attachments.policy import AttachmentPolicy
 from pyramid_helpdesk.attachments.store import Upload
 from pyramid_helpdesk.errors import InvalidOperation
 from pyramid_helpdesk.people.services import normalize_email
 from pyramid_helpdesk.tickets.models import Ticket
 
 from .i18n import _
-from .uploads import AttachmentPolicy
 
 MAX_SUBJECT = 255
 MAX_DESCRIPTION = 50_000

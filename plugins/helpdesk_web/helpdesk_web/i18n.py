@@ -28,10 +28,3 @@ def category_label(name: str | None):
         return ""
     return CATEGORY_LABELS.get(name, name)
 
-
-def format_size(size: int) -> str:
-    """A byte count as people read it: ``512 bytes``, ``1 KB``, ``20 MB``."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"

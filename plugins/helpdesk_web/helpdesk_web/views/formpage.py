@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Collection, TypeVar
 
+from pyramid_helpdesk.attachments.policy import AttachmentPolicy
 from pyramid_helpdesk.errors import DomainError, StaleTicket
 
 from ..forms import TicketForm
 from ..i18n import _, category_label
-from ..uploads import AttachmentPolicy
 
 T = TypeVar("T")
 

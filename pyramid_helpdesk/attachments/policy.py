@@ -1,4 +1,4 @@
-"""Which files a requester may attach: how many, how large, of which types.
+"""Which files may be attached: how many, how large, of which types.
 
 A file is accepted when its name ends with an allowed extension *and* the type
 its browser declared matches an allowed MIME type (``helpdesk.attachments.allowed_types``);
@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Sequence
 
-from pyramid_helpdesk.attachments.store import Upload
-from pyramid_helpdesk.settings import HelpdeskSettings
-
-from .i18n import _, format_size
+from ..i18n import _
+from ..settings import HelpdeskSettings
+from .store import Upload
 
 UNDECLARED = "application/octet-stream"
 
@@ -56,9 +55,12 @@ class AttachmentPolicy:
         return extension in self.extensions and any(
             fnmatchcase(declared, pattern) for pattern in self.content_types)
 
-    def refusal(self, uploads: Sequence[Upload], kept: int = 0):
-        """Why ``uploads`` cannot join the ``kept`` attachments of a ticket, or ``None``."""
-        if kept + len(uploads) > self.max_count:
+    def refusal(self, uploads: Sequence[Upload], kept: int | None = None):
+        """Why ``uploads`` cannot be attached, or ``None``. With ``kept`` (the files a
+        ticket keeps) the count limit is per ticket, else per message."""
+        if (kept or 0) + len(uploads) > self.max_count:
+            if kept is None:
+                return _("At most ${count} files at a time.", mapping={"count": self.max_count})
             return _("At most ${count} attachments per ticket.",
                      mapping={"count": self.max_count})
         for upload in uploads:
@@ -69,6 +71,14 @@ class AttachmentPolicy:
                 return _("“${name}” is larger than ${limit}: please attach a smaller file.",
                          mapping={"name": upload.filename, "limit": self.size_limit})
         return None
+
+
+def format_size(size: int) -> str:
+    """A byte count as people read it: ``512 bytes``, ``1 KB``, ``20 MB``."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def stream_size(upload: Upload) -> int:
