@@ -15,7 +15,7 @@ def switch_language(request):
     response = HTTPSeeOther(safe_next(request, request.POST.get("came_from")))
     if locale in LOCALES:
         response.set_cookie(LOCALE_COOKIE, locale, max_age=ONE_YEAR, httponly=True,
-                            samesite="Lax")
+                            samesite="Lax", secure=request.helpdesk_settings.session_secure)
         if request.identity is not None:
             request.identity.locale = locale
     return response

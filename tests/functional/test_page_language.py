@@ -47,3 +47,22 @@ def test_ticket_statuses_and_labels_are_translated_on_the_ticket_page(helpdesk, 
     page = helpdesk.app.get(f"/tickets/{ticket.number}")
     assert page.html.select_one("span.status").text == "新建"
     assert "提交人" in page.text and "优先级" in page.text
+
+
+def test_with_secure_sessions_the_language_cookie_is_secure_too(
+        helpdesk_database_url, helpdesk_engine, tmp_path):
+    from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back
+
+    settings = make_test_settings(helpdesk_database_url, str(tmp_path),
+                                  **{"helpdesk.session.secure": "true"})
+    with rolled_back(build_app(settings, helpdesk_engine), helpdesk_engine) as desk:
+        https = {"wsgi.url_scheme": "https", "HTTP_HOST": "helpdesk.example.org",
+                 "HTTP_REFERER": "https://helpdesk.example.org/login"}
+        login = desk.app.get("/login", extra_environ=https)
+        token = login.html.find("input", attrs={"name": "csrf_token"})["value"]
+        response = desk.app.post("/language", {"locale": "zh_CN", "csrf_token": token},
+                                 extra_environ=https, status=303)
+        cookies = response.headers.getall("Set-Cookie")
+        (language,) = [c for c in cookies if c.startswith(LOCALE_COOKIE)]
+        assert "secure" in language.lower() and "httponly" in language.lower()
+        assert all("secure" in c.lower() for c in login.headers.getall("Set-Cookie"))
