@@ -197,6 +197,8 @@ class Run:
         top = max(options.concurrency)
         if figures.get(f"floor_c{top}"):
             self.ratios.append(figures[f"http_c{top}"] / figures[f"floor_c{top}"])
+        from .staff import add_rows  # the staff-list rows (bench/staff.py)
+        add_rows(self, number, workdir)
         if not options.skip_mail:
             self.mail(number, workdir)
 

@@ -73,6 +73,10 @@ class Ticket(Base):
               "holder_group_id", "status", "priority", "created_at", "id"),
         Index("ix_tickets_person_queue_created",
               "holder_person_id", "status", "priority", "created_at", "id"),
+        Index("ix_tickets_group_queue_held",
+              "holder_group_id", "status", "priority", "held_since", "id"),
+        Index("ix_tickets_person_queue_held",
+              "holder_person_id", "status", "priority", "held_since", "id"),
         Index("ix_tickets_queue_created", "status", "priority", "created_at", "id"),
         Index("ix_tickets_queue_held", "status", "priority", "held_since", "id"),
     )

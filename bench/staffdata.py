@@ -1,0 +1,163 @@
+"""A large, realistic helpdesk for the staff-list rows, loaded in bulk.
+
+``load(engine, count)`` fills a freshly migrated database with service groups,
+staff, requesters and ``count`` tickets, generated from a fixed seed so that every
+run measures the same data. Tickets arrive one every few minutes up to now; the
+newest :data:`RECENT` are a working mix (new, open, pending, resolved), and of the
+older ones 99.5% are closed or resolved and 0.5% are stuck open or pending, so
+the unresolved tickets grow with the table, as in a desk that forgets some.
+
+PostgreSQL rows go in through ``COPY`` (then ``VACUUM ANALYZE``, as autovacuum
+would do on a table of that age); SQLite rows through ``executemany`` in one
+transaction (and no ``ANALYZE``, as ``helpdesk db upgrade`` leaves it).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, insert, text
+
+SEED = 20261205
+RECENT = 2000
+GROUPS = ("First line", "Network", "Computing", "ERP", "Mail", "Printing", "Accounts",
+          "Security", "Software")
+AGENTS_PER_GROUP = 4
+REQUESTERS = 500
+FIRST_LINE_LOGIN = "firstline@bench.example.org"
+AGENT_LOGIN = "agent@bench.example.org"  # a member of Network
+PASSWORD = "bench-password"
+
+PRIORITIES = (("low", 15), ("normal", 65), ("high", 15), ("urgent", 5))
+RECENT_STATUSES = (("new", 10), ("open", 35), ("pending", 10), ("resolved", 20),
+                   ("closed", 25))
+OLD_STATUSES = (("closed", 950), ("resolved", 45), ("open", 3), ("pending", 2))
+CHANNELS = (("web", 50), ("email", 35), ("staff", 15))
+CATEGORIES = ("general", "network", "computing", "accounts", "software", "hardware")
+
+TICKET_COLUMNS = ("id", "number", "subject", "description", "status", "priority", "category",
+                  "channel", "requester_id", "holder_group_id", "holder_person_id",
+                  "held_since", "nudge_count", "created_at", "updated_at",
+                  "first_response_at", "resolved_at", "closed_at", "version")
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The ids the generator hands out tickets to."""
+
+    group_ids: list[int]  # the first line first
+    members: dict[int, list[int]]  # group id -> agent ids
+    requester_ids: list[int]
+
+
+def _weighted(rng: random.Random, choices) -> str:
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def create_people(engine: Engine, settings) -> Desk:
+    """Groups, their agents (two of whom can log in) and the requesters."""
+    import transaction
+
+    from pyramid_helpdesk.db import get_session_factory, get_tm_session
+    from pyramid_helpdesk.groups.models import GroupMembership
+    from pyramid_helpdesk.groups.services import create_group
+    from pyramid_helpdesk.people.models import Person, Role
+    from pyramid_helpdesk.people.services import create_person
+
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        dbsession = get_tm_session(get_session_factory(engine), manager)
+        groups = [create_group(dbsession, name, first_line=index == 0)
+                  for index, name in enumerate(GROUPS)]
+        profile = settings.password_argon2_profile
+        members: dict[int, list[int]] = {}
+        for index, group in enumerate(groups):
+            agents = [Person(email=f"agent-{index}-{n}@bench.example.org",
+                             name=f"Agent {index}-{n}", role=Role.agent, profile_completed=True)
+                      for n in range(AGENTS_PER_GROUP)]
+            dbsession.add_all(agents)
+            dbsession.flush()
+            members[group.id] = [agent.id for agent in agents]
+        for login, group in ((FIRST_LINE_LOGIN, groups[0]), (AGENT_LOGIN, groups[1])):
+            person = create_person(dbsession, login, name=login.split("@")[0].title(),
+                                   role=Role.agent, password=PASSWORD, password_profile=profile,
+                                   profile_completed=True)
+            members[group.id].append(person.id)
+        dbsession.add_all(GroupMembership(group_id=group_id, person_id=person_id)
+                          for group_id, people in members.items() for person_id in people)
+        requesters = [Person(email=f"requester-{n}@bench.example.org", name=f"Requester {n}",
+                             profile_completed=True) for n in range(REQUESTERS)]
+        dbsession.add_all(requesters)
+        dbsession.flush()
+        desk = Desk([g.id for g in groups], members, [r.id for r in requesters])
+    return desk
+
+
+def ticket_rows(count: int, desk: Desk, now: datetime, number_format: str, seed: int = SEED):
+    """``count`` ticket rows (tuples in :data:`TICKET_COLUMNS` order), oldest first."""
+    rng = random.Random(seed)
+    first_line = desk.group_ids[0]
+    minute = timedelta(minutes=1)
+    for index in range(count):
+        ticket_id = index + 1
+        age = count - index
+        created = now - age * rng.uniform(2.0, 6.0) * minute - rng.uniform(0, 60) * minute
+        status = _weighted(rng, RECENT_STATUSES if age <= RECENT else OLD_STATUSES)
+        group, person = first_line, None
+        if status != "new":
+            group = rng.choice(desk.group_ids) if rng.random() < 0.8 else first_line
+            if rng.random() < 0.5:
+                person = rng.choice(desk.members[group])
+        updated = min(now, created + rng.uniform(0, 72 * 60) * minute)
+        held = created + (updated - created) * rng.random()
+        done = status in ("resolved", "closed")
+        yield (
+            ticket_id, number_format.format(id=ticket_id, year=created.year),
+            f"Bench ticket {ticket_id}: {rng.choice(CATEGORIES)} problem", "",
+            status, _weighted(rng, PRIORITIES), rng.choice(CATEGORIES),
+            _weighted(rng, CHANNELS), rng.choice(desk.requester_ids), group, person,
+            held, rng.choice((0, 0, 0, 1, 2)), created, updated,
+            None if status == "new" else held, updated if done else None,
+            updated if status == "closed" else None, 1,
+        )
+
+
+def load(engine: Engine, settings, count: int, now: datetime | None = None) -> Desk:
+    """Fill the (freshly migrated, empty) database at ``engine`` with ``count`` tickets."""
+    now = now or datetime.now(timezone.utc)
+    desk = create_people(engine, settings)
+    rows = ticket_rows(count, desk, now, settings.ticket_number_format)
+    if engine.dialect.name == "postgresql":
+        _copy_postgresql(engine, rows)
+    else:
+        _insert_sqlite(engine, rows)
+    return desk
+
+
+def _copy_postgresql(engine: Engine, rows) -> None:
+    columns = ", ".join(TICKET_COLUMNS)
+    with engine.begin() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY tickets ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.execute(text("SELECT setval('tickets_id_seq', (SELECT max(id) FROM tickets))"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE tickets"))
+
+
+def _insert_sqlite(engine: Engine, rows, batch: int = 5000) -> None:
+    from pyramid_helpdesk.tickets.models import Ticket
+
+    table = Ticket.__table__
+    with engine.begin() as connection:
+        chunk: list[dict] = []
+        for row in rows:
+            chunk.append(dict(zip(TICKET_COLUMNS, row, strict=True)))
+            if len(chunk) >= batch:
+                connection.execute(insert(table), chunk)
+                chunk = []
+        if chunk:
+            connection.execute(insert(table), chunk)
