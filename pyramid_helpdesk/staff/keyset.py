@@ -15,9 +15,12 @@ The position in a list is the sort key of a row (:class:`Cursor`): the next page
 holds the rows after the last one shown, the previous page those before the
 first one, so rows with equal times are neither skipped nor repeated.
 
-Building a union of a few dozen SELECTs costs more Python time than running
-it, so a statement is built once per *shape* (:class:`Plan`: which partitions,
-which conditions) with bound parameters, and kept (:func:`plan_statement`).
+On SQLite the partitions are the branches of a UNION ALL. PostgreSQL would spend
+more time planning a few dozen branches than running them, so there the
+partitions of each kind are the rows of ``unnest(arrays)`` joined LATERAL to one
+index scan. Building either statement costs more Python time than running it,
+so it is built once per *shape* (:class:`Plan`: which partitions, which
+conditions) with bound parameters, and kept (:func:`plan_statement`).
 """
 from __future__ import annotations
 
@@ -26,14 +29,18 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
+    func,
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 
@@ -190,35 +197,114 @@ def _holder_condition(shape: Plan, index: int) -> list[ColumnElement[bool]]:
     column = shape.holders[index]
     conditions = [getattr(Ticket, column) == bindparam(f"holder_{index}")]
     if column == "holder_person_id" and "holder_group_id" in shape.holders:
-        conditions.append(or_(Ticket.holder_group_id.is_(None), Ticket.holder_group_id.not_in(
-            bindparam("own_groups", expanding=True))))
+        conditions.append(_not_held_by_own_groups())
     return conditions
 
 
-@lru_cache(maxsize=256)
-def plan_statement(shape: Plan) -> Select:
-    """``id, rank, moment`` of the first ``limit`` rows of the plan, in scanning order."""
+def _not_held_by_own_groups() -> ColumnElement[bool]:
+    """A person's ticket not held by one of their groups (the group's partition shows it)."""
+    return or_(Ticket.holder_group_id.is_(None),
+               Ticket.holder_group_id.not_in(bindparam("own_groups", expanding=True)))
+
+
+def _time_order(column, descending: bool) -> tuple:
+    return (column.desc(), Ticket.id.desc()) if descending else (column.asc(), Ticket.id.asc())
+
+
+def _ordered(rows, shape: Plan) -> Select:
+    """The first ``limit`` rows of the union ``rows``, in scanning order."""
+    return (select(rows.c.id, rows.c.rank, rows.c.moment)
+            .order_by(*scan_order(rows, shape.descending, shape.rank_descending))
+            .limit(shape.limit))
+
+
+def _union_statement(shape: Plan) -> Select:
+    """One SELECT per partition, each stopped after ``limit`` rows, in a UNION ALL."""
     column = getattr(Ticket, shape.column)
-    descending = shape.descending
     narrowing = _narrowing(shape.narrowing)
-    time_order = (column.desc(), Ticket.id.desc()) if descending else (column.asc(),
-                                                                       Ticket.id.asc())
     branches = []
     for holder, status, priority, after in shape.branches:
         conditions = [*_holder_condition(shape, holder),
                       Ticket.status == bindparam(f"status_{status}"),
                       Ticket.priority == bindparam(f"priority_{priority}"), *narrowing]
         if after:
-            conditions.append(_after_cursor(column, descending))
+            conditions.append(_after_cursor(column, shape.descending))
         branch = (select(Ticket.id.label("id"),
                          literal_column(str(shape.ranks[priority]), Integer).label("rank"),
                          column.label("moment"))
-                  .where(*conditions).order_by(*time_order).limit(shape.limit))
+                  .where(*conditions).order_by(*_time_order(column, shape.descending))
+                  .limit(shape.limit))
         branches.append(select(branch.subquery()))
     rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("keyset")
-    return (select(rows.c.id, rows.c.rank, rows.c.moment)
-            .order_by(*scan_order(rows, descending, shape.rank_descending))
-            .limit(shape.limit))
+    return _ordered(rows, shape)
+
+
+def _blocks(shape: Plan) -> tuple[tuple[str | None, bool], ...]:
+    """The kinds of partition of a plan: (holder column or ``None``, after the cursor)."""
+    kinds = {(shape.holders[holder] if shape.holders is not None else None, after)
+             for holder, _status, _priority, after in shape.branches}
+    return tuple(sorted(kinds, key=str))
+
+
+def _block_name(kind: str | None, after: bool) -> str:
+    return f"{kind or 'any_holder'}_{'after' if after else 'all'}"
+
+
+def _lateral_statement(shape: Plan) -> Select:
+    """PostgreSQL: the partitions of each kind as rows of ``unnest(arrays)``, each
+    joined LATERAL to its index range scan. The database plans one scan per kind
+    (at most four) instead of one per partition, which costs more than the scans."""
+    column = getattr(Ticket, shape.column)
+    narrowing = _narrowing(shape.narrowing)
+    selects = []
+    for kind, after in _blocks(shape):
+        name = _block_name(kind, after)
+        names = (["holder"] if kind else []) + ["status", "priority", "rank"]
+        arrays = [bindparam(f"{name}_{field}", type_=ARRAY(Integer if field in ("holder", "rank")
+                                                             else String))
+                  for field in names]
+        parts = func.unnest(*arrays).table_valued(*names).render_derived(name=f"{name}_parts")
+        conditions = [Ticket.status == parts.c.status, Ticket.priority == parts.c.priority,
+                      *narrowing]
+        if kind:
+            conditions.append(getattr(Ticket, kind) == parts.c.holder)
+            if kind == "holder_person_id" and "holder_group_id" in shape.holders:
+                conditions.append(_not_held_by_own_groups())
+        if after:
+            conditions.append(_after_cursor(column, shape.descending))
+        scan = (select(Ticket.id.label("id"), column.label("moment")).where(*conditions)
+                .order_by(*_time_order(column, shape.descending)).limit(shape.limit)
+                .lateral(f"{name}_rows"))
+        selects.append(select(scan.c.id, parts.c.rank.label("rank"), scan.c.moment)
+                       .select_from(parts).join(scan, true()))
+    rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("keyset")
+    return _ordered(rows, shape)
+
+
+@lru_cache(maxsize=256)
+def plan_statement(shape: Plan, dialect: str) -> Select:
+    """``id, rank, moment`` of the first ``limit`` rows of the plan, in scanning order
+    (built once per shape and database kind)."""
+    if dialect == "postgresql":
+        return _lateral_statement(shape)
+    return _union_statement(shape)
+
+
+def plan_parameters(shape: Plan, params: dict, dialect: str) -> dict:
+    """The values of :func:`plan_statement`: on PostgreSQL, each kind of partition's
+    holders, statuses, priorities and ranks as arrays."""
+    if dialect != "postgresql":
+        return params
+    arrays: dict[str, list] = {}
+    for holder, status, priority, after in shape.branches:
+        kind = shape.holders[holder] if shape.holders is not None else None
+        name = _block_name(kind, after)
+        if kind:
+            arrays.setdefault(f"{name}_holder", []).append(params[f"holder_{holder}"])
+        arrays.setdefault(f"{name}_status", []).append(params[f"status_{status}"])
+        arrays.setdefault(f"{name}_priority", []).append(params[f"priority_{priority}"])
+        arrays.setdefault(f"{name}_rank", []).append(shape.ranks[priority])
+    return {**params, **arrays}
 
 
 def scan_order(rows, descending: bool, rank_descending: bool) -> tuple:

@@ -18,7 +18,7 @@ from ..people.models import Person
 from ..settings import HelpdeskSettings
 from ..tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus
 from .filters import ListFilters, age_bounds
-from .keyset import Cursor, Plan, Slice, plan, plan_statement, scan_order
+from .keyset import Cursor, Plan, Slice, plan, plan_parameters, plan_statement, scan_order
 from .resources import Scope
 from .targets import NEAR, due_at, latest_creation_due_by
 
@@ -62,9 +62,9 @@ def _name(person):
 
 
 @lru_cache(maxsize=256)
-def _page_statement(shape: Plan) -> Select:
+def _page_statement(shape: Plan, dialect: str) -> Select:
     """The rows of a plan with every column a list shows (built once per shape)."""
-    chosen = plan_statement(shape).subquery("page")
+    chosen = plan_statement(shape, dialect).subquery("page")
     holder, requester = aliased(Person), aliased(Person)
     return (
         select(chosen.c.rank, chosen.c.moment, Ticket.id, Ticket.number, Ticket.subject,
@@ -79,21 +79,6 @@ def _page_statement(shape: Plan) -> Select:
     )
 
 
-def _connection(dbsession: Session):
-    """The session's connection, told to reuse query plans on PostgreSQL.
-
-    A page's statement unions a few dozen index scans: planning it costs
-    PostgreSQL more than running it. psycopg prepares a statement after a few
-    runs on a connection; with ``plan_cache_mode = force_generic_plan`` for the
-    rest of this (read-only) transaction, its plan is then made once and reused
-    whatever the values, which the indexes serve equally well.
-    """
-    connection = dbsession.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
-    return connection
-
-
 def ticket_page(dbsession: Session, settings: HelpdeskSettings, part: Slice,
                 filters: ListFilters, size: int = PAGE_SIZE) -> Page:
     """One page of the tickets in ``part``, in the order ``filters`` asks for: one statement."""
@@ -103,7 +88,10 @@ def ticket_page(dbsession: Session, settings: HelpdeskSettings, part: Slice,
     if planned is None:
         return Page([], None, None)
     shape, params = planned
-    result = _connection(dbsession).execute(_page_statement(shape), params).all()
+    connection = dbsession.connection()
+    dialect = connection.dialect.name
+    result = connection.execute(_page_statement(shape, dialect),
+                                plan_parameters(shape, params, dialect)).all()
     more = len(result) > size
     result = result[:size]
     if backwards:
@@ -219,4 +207,4 @@ def home_counts(dbsession: Session, settings: HelpdeskSettings, scope: Scope,
     if scope.group_ids:
         params["groups"] = list(scope.group_ids)
     statement = _counts_statement(scope.sees_everything, bool(scope.group_ids))
-    return Counts(*_connection(dbsession).execute(statement, params).one())
+    return Counts(*dbsession.connection().execute(statement, params).one())

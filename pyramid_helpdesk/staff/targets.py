@@ -13,6 +13,7 @@ tickets are due by then?" as an indexed range on ``created_at``:
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..sla.hours import WeeklyHours
@@ -33,6 +34,7 @@ def _periods(hours: WeeklyHours, zone: ZoneInfo, day: date) -> list[tuple[dateti
     return periods
 
 
+@lru_cache(maxsize=16)
 def _days_to_search(hours: WeeklyHours, target: timedelta) -> int:
     """How many days a walk may need to count ``target`` (0 when the desk never opens)."""
     week = timedelta()

@@ -88,6 +88,20 @@ def test_a_nudge_is_counted_recorded_and_mailed_to_the_holder(helpdesk, staff, m
     assert '<dd class="nudge-count">2</dd>' in page.text
 
 
+def test_a_nudge_returns_only_to_a_page_of_this_site(helpdesk, staff, make_ticket):
+    ticket = make_ticket("Switch down", minutes=60)
+    helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)
+    helpdesk.dbsession.flush()
+    token = helpdesk.login("firstline@example.org")
+    answer = helpdesk.app.post(f"/staff/tickets/{ticket.number}/nudge",
+                               {"csrf_token": token, "came_from": "https://evil.example.com/"},
+                               status=303)
+    assert answer.location == "http://helpdesk.example.org/"
+    answer = helpdesk.app.post(f"/staff/tickets/{ticket.number}/nudge", {"csrf_token": token},
+                               status=303)
+    assert answer.location.endswith(f"/staff/tickets/{ticket.number}/flow")
+
+
 def test_a_nudge_without_the_csrf_token_is_refused(helpdesk, staff, make_ticket):
     ticket = make_ticket("Switch down", minutes=60)
     helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)

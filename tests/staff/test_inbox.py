@@ -159,3 +159,13 @@ def test_the_age_column_reads_days_and_hours(helpdesk, staff, make_ticket):
     helpdesk.dbsession.flush()
     helpdesk.login("agent@example.org")
     assert "2 d 3 h" in helpdesk.app.get("/staff/inbox").text
+
+
+def test_subjects_and_names_are_escaped(helpdesk, staff, make_ticket):
+    ticket = make_ticket("<script>alert(1)</script>", minutes=5)
+    helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)
+    helpdesk.dbsession.flush()
+    helpdesk.login("agent@example.org")
+    page = helpdesk.app.get("/staff/inbox")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
