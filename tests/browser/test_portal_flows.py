@@ -8,6 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
+from .conftest import SCREENSHOTS
+
 DEMO_USER, DEMO_PASSWORD = "user@example.org", "demo"
 NEW_PASSWORD = "a long passphrase 42"
 TICKET_NUMBER = re.compile(r"/tickets/(HD-\d{6})$")
@@ -98,3 +100,22 @@ def test_a_requester_saves_a_draft_edits_it_later_and_submits_it(
     page.goto(site.url + "/my-tickets")
     expect(page.locator("main")).to_contain_text(subject)
     screenshot("my-tickets")
+
+
+def test_the_main_pages_fit_a_phone_screen_without_sideways_scrolling(
+        chromium, site, browser_locale):
+    context = chromium.new_context(locale=browser_locale, viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        log_in(phone, site)
+        for path in ("/", "/tickets/new", "/my-tickets", "/drafts", "/profile"):
+            phone.goto(site.url + path)
+            overflow = phone.evaluate(
+                "document.scrollingElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+            name = path.strip("/").replace("/", "-") or "home"
+            phone.screenshot(path=str(SCREENSHOTS / f"phone-{name}-{browser_locale}.png"),
+                             full_page=True)
+    finally:
+        context.close()
