@@ -2,7 +2,9 @@
 input, an exit code; ``helpdesk mailqueue`` turning what the second journalled into tickets."""
 from __future__ import annotations
 
+import signal
 import subprocess
+import time
 
 from sqlalchemy import select
 
@@ -154,3 +156,34 @@ def test_the_fast_mailgate_refuses_empty_input_as_no_message(migrated, db):
     assert done.returncode == 65
     assert "empty" in done.stderr.decode()
     assert items(db) == []
+
+
+def ticket_count(db) -> int:
+    with db() as session:  # closed at once: polled in a loop
+        return len(session.scalars(select(Ticket.id)).all())
+
+
+def test_mailqueue_running_makes_tickets_of_what_arrives_until_sigterm(migrated, db):
+    email_ini(migrated)
+    process = subprocess.Popen(
+        [str(HELPDESK), "-c", str(migrated.ini), "mailqueue", "--interval", "0.2s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=migrated.directory,
+        env=command_environment())
+    try:
+        for count, subject in enumerate(("Printer jams", "VPN drops"), start=1):
+            assert fast_mailgate(migrated, message(subject=subject)).returncode == 0
+            deadline = time.monotonic() + 60
+            while ticket_count(db) < count:
+                assert time.monotonic() < deadline, "no ticket within 60 s"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        output, errors = process.stdout.read(), process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+    assert (output, errors) == ("2 created\n", "")
+    assert sorted(db().scalars(select(Ticket.subject))) == ["Printer jams", "VPN drops"]
