@@ -21,6 +21,13 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 QUARANTINE_PAGE = 50
 
 
+def journal_key(raw: bytes, external_id: str | None) -> tuple[str, str]:
+    """The dedupe key of ``raw`` (the sender's identifier, else ``sha256:<digest>``) and
+    its SHA-256 digest (``helpdesk-mailgate`` derives the same without this module)."""
+    sha256 = hashlib.sha256(raw).hexdigest()
+    return (external_id or f"sha256:{sha256}")[:1000], sha256
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """Where one raw item stands in the journal (the batch form of :meth:`IntakeJournal.record`).
@@ -68,8 +75,7 @@ class IntakeJournal:
         One ``INSERT ... ON CONFLICT DO NOTHING``: a copy delivered at the same
         moment through another process is recognised without an error.
         """
-        sha256 = hashlib.sha256(raw).hexdigest()
-        key = (external_id or f"sha256:{sha256}")[:1000]
+        key, sha256 = journal_key(raw, external_id)
         insert = _INSERTS[self.dbsession.get_bind().dialect.name]
         statement = (
             insert(IntakeItem)
@@ -91,10 +97,7 @@ class IntakeJournal:
         transaction; an item whose key repeats one earlier in ``items`` is
         a redelivery of it. Returns one entry per item, in order.
         """
-        prepared = []
-        for raw, external_id in items:
-            sha256 = hashlib.sha256(raw).hexdigest()
-            prepared.append(((external_id or f"sha256:{sha256}")[:1000], sha256, raw))
+        prepared = [(*journal_key(raw, external_id), raw) for raw, external_id in items]
         rows, seen = [], set()
         for key, sha256, raw in prepared:
             if key not in seen:
