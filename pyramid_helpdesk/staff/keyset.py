@@ -7,15 +7,16 @@ a few values each, so the slice is the union of small *partitions* with one
 value of each: ``holder_group_id = 3 AND status = 'open' AND priority = 'high'``.
 Each partition is one range scan of an index that starts with those columns and
 ends with ``(time column, id)`` (``ix_tickets_*queue_*``, migration 0006),
-stopped after a page plus one row; the union of those few rows is sorted and cut
-to a page. The database reads at most ``partitions x (page + 1)`` index entries,
+stopped after a page plus one row; the union of those few rows (without repeats:
+a ticket held by a person and by their group is in two partitions) is sorted and
+cut to a page. The database reads at most ``partitions x (page + 1)`` index entries,
 at 10,000 tickets as at 1,000,000.
 
 The position in a list is the sort key of a row (:class:`Cursor`): the next page
 holds the rows after the last one shown, the previous page those before the
 first one, so rows with equal times are neither skipped nor repeated.
 
-On SQLite the partitions are the branches of a UNION ALL. PostgreSQL would spend
+On SQLite the partitions are the branches of a UNION. PostgreSQL would spend
 more time planning a few dozen branches than running them, so there the
 partitions of each kind are the rows of ``unnest(arrays)`` joined LATERAL to one
 index scan. Building either statement costs more Python time than running it,
@@ -41,7 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
+    union,
 )
 
 from ..db.types import UTCDateTime
@@ -145,9 +146,6 @@ def plan(part: Slice, order: Order, cursor: Cursor | None, backwards: bool,
         return None
     if holders is not None:
         params.update({f"holder_{i}": value for i, (_, value) in enumerate(holders)})
-        groups = [value for column, value in holders if column == "holder_group_id"]
-        if "holder_person_id" in (column for column, _ in holders) and groups:
-            params["own_groups"] = groups
     if cursor is not None:
         params.update(cursor_moment=cursor.moment, cursor_id=cursor.id)
     narrowing = tuple(name for name in ("category", "channel", "created_after", "created_by")
@@ -190,21 +188,16 @@ def _narrowing(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
 
 
 def _holder_condition(shape: Plan, index: int) -> list[ColumnElement[bool]]:
-    """The condition of holder ``index``; a ticket held by a person and by one of
-    their groups is left to the group, so that no row appears twice."""
+    """The condition of holder ``index`` (none when the slice takes every holder)."""
     if shape.holders is None:
         return []
-    column = shape.holders[index]
-    conditions = [getattr(Ticket, column) == bindparam(f"holder_{index}")]
-    if column == "holder_person_id" and "holder_group_id" in shape.holders:
-        conditions.append(_not_held_by_own_groups())
-    return conditions
+    return [getattr(Ticket, shape.holders[index]) == bindparam(f"holder_{index}")]
 
 
-def _not_held_by_own_groups() -> ColumnElement[bool]:
-    """A person's ticket not held by one of their groups (the group's partition shows it)."""
-    return or_(Ticket.holder_group_id.is_(None),
-               Ticket.holder_group_id.not_in(bindparam("own_groups", expanding=True)))
+def _union(selects: list[Select]):
+    """The rows of ``selects`` without repeats: a ticket held by a person and by
+    one of their groups is in both partitions (as the same row)."""
+    return (union(*selects) if len(selects) > 1 else selects[0]).subquery("keyset")
 
 
 def _time_order(column, descending: bool) -> tuple:
@@ -219,7 +212,7 @@ def _ordered(rows, shape: Plan) -> Select:
 
 
 def _union_statement(shape: Plan) -> Select:
-    """One SELECT per partition, each stopped after ``limit`` rows, in a UNION ALL."""
+    """One SELECT per partition, each stopped after ``limit`` rows, in a UNION."""
     column = getattr(Ticket, shape.column)
     narrowing = _narrowing(shape.narrowing)
     branches = []
@@ -235,8 +228,7 @@ def _union_statement(shape: Plan) -> Select:
                   .where(*conditions).order_by(*_time_order(column, shape.descending))
                   .limit(shape.limit))
         branches.append(select(branch.subquery()))
-    rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("keyset")
-    return _ordered(rows, shape)
+    return _ordered(_union(branches), shape)
 
 
 def _blocks(shape: Plan) -> tuple[tuple[str | None, bool], ...]:
@@ -268,8 +260,6 @@ def _lateral_statement(shape: Plan) -> Select:
                       *narrowing]
         if kind:
             conditions.append(getattr(Ticket, kind) == parts.c.holder)
-            if kind == "holder_person_id" and "holder_group_id" in shape.holders:
-                conditions.append(_not_held_by_own_groups())
         if after:
             conditions.append(_after_cursor(column, shape.descending))
         scan = (select(Ticket.id.label("id"), column.label("moment")).where(*conditions)
@@ -277,8 +267,7 @@ def _lateral_statement(shape: Plan) -> Select:
                 .lateral(f"{name}_rows"))
         selects.append(select(scan.c.id, parts.c.rank.label("rank"), scan.c.moment)
                        .select_from(parts).join(scan, true()))
-    rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("keyset")
-    return _ordered(rows, shape)
+    return _ordered(_union(selects), shape)
 
 
 @lru_cache(maxsize=256)
