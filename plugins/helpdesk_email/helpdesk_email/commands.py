@@ -22,9 +22,31 @@ def mail_intake(env, dbsession):
 
 
 def store_message(env, raw: bytes):
-    """Ingest one message in its own transaction; commit failures surface as exceptions."""
-    with env.transaction() as dbsession:
-        return mail_intake(env, dbsession).ingest(raw)
+    """Ingest one message in its own transaction; commit failures surface as exceptions.
+
+    A unique-key conflict with a transaction that ran at the same time (two
+    messages of a new sender stored at once, on PostgreSQL) is tried once more:
+    the second attempt finds what the other one wrote.
+    """
+    def store():
+        with env.transaction() as dbsession:
+            return mail_intake(env, dbsession).ingest(raw)
+
+    return _once_more_on_conflict(store)
+
+
+def _once_more_on_conflict(store):
+    """``store()``, tried once more after a unique-key conflict (an IntegrityError)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        return store()
+    except Exception as exc:
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        if not isinstance(cause, IntegrityError):
+            raise
+        log.info("a concurrent transaction wrote the same key; trying again")
+    return store()
 
 
 def store_messages(env, raws: Sequence[bytes]) -> list:
@@ -89,9 +111,10 @@ def mailgate(env):
 def process_journal(env, batch_size: int) -> list:
     """Process one batch of journalled messages in one transaction: their outcomes.
 
-    When the batch fails on a defect, its messages are processed one by one,
-    and one that still fails alone is quarantined with the error, so that it
-    neither blocks the queue nor is lost. Database errors are raised.
+    When the batch fails on a defect, its messages are processed one by one
+    (once more after a unique-key conflict with a concurrent transaction), and
+    one that still fails alone is quarantined with the error, so that it
+    neither blocks the queue nor is lost. An unreachable database is raised.
     """
     try:
         with env.transaction() as dbsession:
@@ -106,9 +129,12 @@ def process_journal(env, batch_size: int) -> list:
                    mail_intake(env, dbsession).journal.waiting(batch_size)]
     outcomes = []
     for item_id in waiting:
-        try:
+        def process(item_id=item_id):
             with env.transaction() as dbsession:
-                outcomes += mail_intake(env, dbsession).process_journalled(1, item_id)
+                return mail_intake(env, dbsession).process_journalled(1, item_id)
+
+        try:
+            outcomes += _once_more_on_conflict(process)
         except Exception as exc:
             if _unreachable(exc):
                 raise
