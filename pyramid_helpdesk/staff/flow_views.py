@@ -26,6 +26,7 @@ MAX_NUDGE_MESSAGE = 1000
 
 
 def _flow_page(request, context, message: str = "", error=None) -> dict:
+    """What the flow page shows (with the nudge form's text and error, if any)."""
     ticket = context.ticket
     now = utcnow()
     chain = holder_chain(request.tickets.events(ticket), now)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from string import Template
 from typing import Callable
 
 from pyramid.i18n import TranslationString
+from pyramid.traversal import quote_path_segment
 
 from ..i18n import _
 from .durations import duration
@@ -19,6 +21,7 @@ from .labels import category_label
 from .queries import ListRow
 
 DUE_LABELS = {"overdue": _("overdue"), "soon": _("due soon")}
+PLACEHOLDER = "__number__"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class RowPresenter:
         self.near = near
         self.channel_label = channel_label
         self._labels: dict[object, str] = {}
+        self._paths: dict[str, str] = {}
 
     def label(self, text) -> str:
         """``text`` (a message, or a stored value such as ``open``) translated, once."""
@@ -52,8 +56,16 @@ class RowPresenter:
         return Moment(value.isoformat(), self.request.local_time(value))
 
     def length(self, since: datetime) -> str:
-        """The time from ``since`` to now, in words."""
-        return self.request.localizer.translate(duration(self.now - since))
+        """The time from ``since`` to now, in words (each pattern translated once)."""
+        words = duration(self.now - since)
+        pattern = self.label(TranslationString(str(words), domain=words.domain))
+        return Template(pattern).safe_substitute(words.mapping or {})
+
+    def path(self, route: str, number: str) -> str:
+        """The path of ``route`` for ticket ``number`` (the route generated once)."""
+        if route not in self._paths:
+            self._paths[route] = self.request.route_path(route, number=PLACEHOLDER)
+        return self._paths[route].replace(PLACEHOLDER, quote_path_segment(number))
 
     def __call__(self, row: ListRow) -> "ShownRow":
         return ShownRow(row, self)
@@ -70,7 +82,7 @@ class ShownRow:
         self.status, self.priority = row.status.value, row.priority.value
 
     def _path(self, route: str) -> str:
-        return self.presenter.request.route_path(route, number=self.number)
+        return self.presenter.path(route, self.number)
 
     @cached_property
     def url(self) -> str:
