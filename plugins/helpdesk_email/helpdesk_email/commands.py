@@ -66,8 +66,8 @@ def store_messages(env, raws: Sequence[bytes]) -> list:
         except Exception as exc:  # noqa: BLE001 - answered below, message by message
             if _unreachable(exc):
                 return [exc] * len(raws)
-            log.warning("a batch of %d messages could not be stored together; "
-                        "storing them one by one", len(raws), exc_info=True)
+            log.warning("a batch of %d messages could not be stored together (%s: %s); "
+                        "storing them one by one", len(raws), type(exc).__name__, exc)
     results = []
     for raw in raws:
         try:
