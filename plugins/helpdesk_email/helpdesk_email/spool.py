@@ -3,9 +3,10 @@
 An MTA runs a pipe command once per message, so its start-up is paid for every
 message. This command imports nothing but the standard library and the
 database driver (``sqlite3``; for PostgreSQL libpq through ``ctypes``, else
-``psycopg``): no SQLAlchemy, no Pyramid, no plugins. It reads ``sqlalchemy.url`` from the ini file, writes
-the raw bytes into the intake journal (``intake_items``, status ``received``)
-with one ``INSERT ... ON CONFLICT DO NOTHING`` and exits:
+``psycopg``): no SQLAlchemy, no Pyramid, no plugins. It reads
+``sqlalchemy.url`` from the ini file, writes the raw bytes into the intake
+journal (``intake_items``, status ``received``) with one ``INSERT ... ON
+CONFLICT DO NOTHING`` and exits:
 
 - 0 once the message is committed in the journal (it is then safely stored;
   a second delivery of it is recognised by its Message-ID, or its digest);
