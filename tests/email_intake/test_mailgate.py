@@ -199,3 +199,21 @@ def test_the_journal_is_written_through_psycopg_where_libpq_is_not_found(
     assert spool.journal(migrated.database_url, raw) is False
     assert items(db) == [("no-libpq@mail.example.net", IntakeStatus.received)]
     assert db().scalars(select(IntakeItem.raw)).one() == raw
+
+
+def test_mailqueue_killed_after_a_commit_then_run_again_makes_each_ticket_once(migrated, db):
+    email_ini(migrated, helpdesk__email__batch_size="2", helpdesk__plugins=(
+        "web email tests.email_transports.dies_after_second_commit"))
+    for subject in ("Printer jams", "VPN drops", "New laptop"):
+        assert fast_mailgate(migrated, message(subject=subject)).returncode == 0
+
+    killed = mailqueue(migrated, "--once")  # dies once its first batch is committed
+    assert killed.returncode == -signal.SIGKILL
+    assert sorted(db().scalars(select(Ticket.subject))) == ["Printer jams", "VPN drops"]
+
+    email_ini(migrated)
+    done = mailqueue(migrated, "--once")
+    assert (done.returncode, done.stdout) == (0, "1 created\n"), done.stderr
+    assert sorted(db().scalars(select(Ticket.subject))) == [
+        "New laptop", "Printer jams", "VPN drops"]
+    assert [status for _key, status in items(db)] == [IntakeStatus.processed] * 3
