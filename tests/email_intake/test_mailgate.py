@@ -217,3 +217,11 @@ def test_mailqueue_killed_after_a_commit_then_run_again_makes_each_ticket_once(m
     assert sorted(db().scalars(select(Ticket.subject))) == [
         "New laptop", "Printer jams", "VPN drops"]
     assert [status for _key, status in items(db)] == [IntakeStatus.processed] * 3
+
+
+def test_mailqueue_once_exits_75_when_the_database_is_unreachable(offline, tmp_path):
+    email_ini(offline, sqlalchemy__url=f"sqlite:///{tmp_path / 'missing' / 'helpdesk.sqlite'}")
+    done = mailqueue(offline, "--once")
+    assert done.returncode == 75
+    assert done.stderr.startswith("helpdesk mailqueue: database unreachable, retrying: ")
+    assert "Traceback" not in done.stderr
