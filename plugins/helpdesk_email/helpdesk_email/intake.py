@@ -84,18 +84,18 @@ class MailIntake:
     def ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
         """Journal and process several messages in the caller's transaction, in order.
 
-        The raw bytes of all of them are journalled first (one INSERT); each is
-        then processed in its own savepoint, so one that fails is quarantined
-        without touching the others; what became of each is written back to the
-        journal at the end. A database error fails them all together
-        (:class:`TemporaryFailure`): the caller rolls back and nothing is half
-        stored. Returns one outcome per message, in order.
+        The raw bytes of all of them are journalled first (one INSERT); then
+        each is processed (:meth:`_attempt_many`), so one that cannot become a
+        ticket is quarantined without touching the others; what became of each
+        is written back to the journal at the end. A database error fails them
+        all together (:class:`TemporaryFailure`): the caller rolls back and
+        nothing is half stored. Returns one outcome per message, in order.
         """
         try:
             with self.tickets.batch_lookups():
                 return self._ingest_many(raws)
         except DBAPIError as exc:
-            raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
+            raise _temporary(exc) from exc
 
     def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
         entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
@@ -120,14 +120,14 @@ class MailIntake:
     def process_journalled(self, limit: int, item_id: int | None = None) -> list[Outcome]:
         """Process up to ``limit`` messages journalled but not yet processed (by
         ``helpdesk-mailgate``), oldest first (or item ``item_id`` alone), in the
-        caller's transaction, each in its own savepoint. An empty list: none waits."""
+        caller's transaction, as :meth:`ingest_many` does. An empty list: none waits."""
         try:
             with self.tickets.batch_lookups():
                 attempts = self._attempt_many(self.journal.waiting(limit, item_id))
                 self.journal.finish_many(fate for _outcome, fate in attempts)
                 return [outcome for outcome, _fate in attempts]
         except DBAPIError as exc:
-            raise TemporaryFailure(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
+            raise _temporary(exc) from exc
 
     def retry(self, item: IntakeItem) -> Outcome:
         """Process a quarantined item again (after a fix, or once its sender is known)."""
@@ -326,6 +326,12 @@ class MailIntake:
 _FAILED_RECIPIENT = re.compile(
     rb"^(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
     re.IGNORECASE | re.MULTILINE)
+
+
+def _temporary(exc: DBAPIError) -> TemporaryFailure:
+    """The retry-later failure for a database error, with its first line."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return TemporaryFailure(f"database: {lines[0]}")
 
 
 def failed_recipients(raw: bytes) -> list[str]:
