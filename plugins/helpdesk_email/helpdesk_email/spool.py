@@ -2,8 +2,7 @@
 
 An MTA runs a pipe command once per message, so its start-up is paid for every
 message. This command imports nothing but the standard library and the
-database driver (``sqlite3``; for PostgreSQL libpq through ``ctypes``, else
-``psycopg``): no SQLAlchemy, no Pyramid, no plugins. It reads
+database driver (``sqlite3`` or ``psycopg``): no SQLAlchemy, no Pyramid, no plugins. It reads
 ``sqlalchemy.url`` from the ini file, writes the raw bytes into the intake
 journal (``intake_items``, status ``received``) with one ``INSERT ... ON
 CONFLICT DO NOTHING`` and exits:
@@ -137,78 +136,10 @@ def _journal_sqlite(url: str, row: tuple) -> bool:
 
 
 def _journal_postgresql(url: str, row: tuple) -> bool:
-    conninfo = "postgresql://" + url.split("://", 1)[1]
-    libpq = _libpq()
-    if libpq is None:
-        return _journal_psycopg(conninfo, row)
-    return _journal_libpq(libpq, conninfo, row)
-
-
-def _libpq():
-    """The system's libpq through ctypes (a few ms), or ``None`` to use psycopg (~0.3 s
-    to import, more than the rest of this command)."""
-    import ctypes
-
-    try:
-        libpq = ctypes.CDLL("libpq.so.5")
-    except OSError:
-        return None
-    pointer, text = ctypes.c_void_p, ctypes.c_char_p
-    signatures = {
-        "PQconnectdb": ([text], pointer), "PQstatus": ([pointer], ctypes.c_int),
-        "PQerrorMessage": ([pointer], text), "PQfinish": ([pointer], None),
-        "PQexecParams": ([pointer, text, ctypes.c_int, pointer, ctypes.POINTER(text),
-                          ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int),
-                          ctypes.c_int], pointer),
-        "PQresultStatus": ([pointer], ctypes.c_int), "PQcmdTuples": ([pointer], text),
-        "PQresultErrorMessage": ([pointer], text), "PQclear": ([pointer], None),
-    }
-    for name, (arguments, result) in signatures.items():
-        function = getattr(libpq, name)
-        function.argtypes, function.restype = arguments, result
-    return libpq
-
-
-_CONNECTION_OK = 0
-_PGRES_COMMAND_OK = 1
-
-
-def _journal_libpq(libpq, conninfo: str, row: tuple) -> bool:
-    """The INSERT through libpq: one statement outside a transaction block commits."""
-    import ctypes
-
-    separator = "&" if "?" in conninfo else "?"
-    connection = libpq.PQconnectdb(f"{conninfo}{separator}connect_timeout=10".encode())
-    try:
-        if libpq.PQstatus(connection) != _CONNECTION_OK:
-            raise SpoolError(f"database: {_pq_text(libpq.PQerrorMessage(connection))}")
-        channel, key, sha256, size, raw, received = row
-        values = [channel.encode(), key.encode(), sha256.encode(), str(size).encode(), raw,
-                  received.isoformat().encode()]
-        binary = [0, 0, 0, 0, 1, 0]  # the raw bytes go as they are (bytea)
-        result = libpq.PQexecParams(
-            connection, _INSERT.format("${}").format(*range(1, 7)).encode(), len(values),
-            None, (ctypes.c_char_p * 6)(*values),
-            (ctypes.c_int * 6)(*(len(value) for value in values)),
-            (ctypes.c_int * 6)(*binary), 0)
-        try:
-            if libpq.PQresultStatus(result) != _PGRES_COMMAND_OK:
-                raise SpoolError(f"database: {_pq_text(libpq.PQresultErrorMessage(result))}")
-            return (libpq.PQcmdTuples(result) or b"0") == b"1"
-        finally:
-            libpq.PQclear(result)
-    finally:
-        libpq.PQfinish(connection)
-
-
-def _pq_text(message: bytes | None) -> str:
-    lines = (message or b"").decode("utf-8", "replace").strip().splitlines()
-    return lines[0] if lines else "unknown error"
-
-
-def _journal_psycopg(conninfo: str, row: tuple) -> bool:
+    """The INSERT through psycopg (its import is most of this command's time)."""
     import psycopg
 
+    conninfo = "postgresql://" + url.split("://", 1)[1]
     try:
         with psycopg.connect(conninfo, connect_timeout=10) as connection:
             inserted = connection.execute(_INSERT.format("%s"), row).rowcount
