@@ -80,6 +80,38 @@ def parse_positive_int(raw: str) -> int:
     return value
 
 
+def parse_required(raw: str) -> str:
+    """A value that may not be empty (plugins: host names, base DNs...)."""
+    value = raw.strip()
+    if not value:
+        raise ValueError(raw)
+    return value
+
+
+def parse_port(raw: str) -> int:
+    """A TCP port, 1-65535."""
+    value = parse_positive_int(raw)
+    if value > 65535:
+        raise ValueError(raw)
+    return value
+
+
+def parse_readable_file(raw: str) -> str:
+    """A file this process can read, or empty for none (CA files and the like)."""
+    value = raw.strip()
+    if value and not os.access(value, os.R_OK):
+        raise ValueError(raw)
+    return value
+
+
+def parse_timeout(raw: str) -> timedelta:
+    """A duration greater than zero, such as 5s."""
+    value = parse_duration(raw)
+    if value <= timedelta(0):
+        raise ValueError(raw)
+    return value
+
+
 def parse_email(raw: str) -> str:
     """One e-mail address."""
     value = raw.strip()

@@ -38,7 +38,13 @@ from datetime import timedelta
 
 import click
 
-from pyramid_helpdesk.settings import parse_duration, parse_positive_int, parse_words, read_setting
+from pyramid_helpdesk.settings import (
+    parse_duration,
+    parse_port,
+    parse_required,
+    parse_words,
+    read_setting,
+)
 
 from .commands import EX_TEMPFAIL, store_messages
 from .settings import read_intake_settings
@@ -92,12 +98,12 @@ def _read_mailbox(raw, name: str) -> Mailbox:
     security = setting("security", "ssl", _security, "ssl, starttls or none")
     return Mailbox(
         name=name,
-        host=setting("host", "", _required, "the IMAP server's host name"),
-        port=setting("port", str(SECURITY_PORTS[security]), _port, "a port number"),
+        host=setting("host", "", parse_required, "the IMAP server's host name"),
+        port=setting("port", str(SECURITY_PORTS[security]), parse_port, "a port number"),
         security=security,
-        username=setting("username", "", _required, "the IMAP login name"),
+        username=setting("username", "", parse_required, "the IMAP login name"),
         password=setting("password", "", _required_secret, "the IMAP password"),
-        folder=setting("folder", "INBOX", _required, "a folder name"),
+        folder=setting("folder", "INBOX", parse_required, "a folder name"),
         processed_folder=setting("processed_folder", "", str.strip, "a folder name"),
         ca_file=setting("ca_file", "", str.strip, "a file of CA certificates"),
     )
@@ -113,20 +119,6 @@ def _mailbox_names(raw: str) -> tuple[str, ...]:
 def _security(raw: str) -> str:
     value = raw.strip().lower()
     if value not in SECURITY_PORTS:
-        raise ValueError(raw)
-    return value
-
-
-def _port(raw: str) -> int:
-    value = parse_positive_int(raw)
-    if value > 65535:
-        raise ValueError(raw)
-    return value
-
-
-def _required(raw: str) -> str:
-    value = raw.strip()
-    if not value:
         raise ValueError(raw)
     return value
 

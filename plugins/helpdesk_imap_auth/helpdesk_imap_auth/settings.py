@@ -1,13 +1,19 @@
 """The ``helpdesk.imap_login.*`` settings, parsed and checked (a wrong value names its key)."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
 
-from pyramid_helpdesk.settings import parse_duration, parse_positive_int, parse_words, read_setting
+from pyramid_helpdesk.settings import (
+    parse_port,
+    parse_readable_file,
+    parse_required,
+    parse_timeout,
+    parse_words,
+    read_setting,
+)
 
 PREFIX = "helpdesk.imap_login."
 SECURITY_PORTS = {"ssl": 993, "starttls": 143, "plain": 143}
@@ -37,11 +43,11 @@ def read_imap_login_settings(raw: Mapping[str, str]) -> ImapLoginSettings:
 
     security = setting("security", "ssl", _security, "ssl, starttls or plain")
     return ImapLoginSettings(
-        host=setting("host", "", _required, "the mail server's host name"),
-        port=setting("port", str(SECURITY_PORTS[security]), _port, "a port number"),
+        host=setting("host", "", parse_required, "the mail server's host name"),
+        port=setting("port", str(SECURITY_PORTS[security]), parse_port, "a port number"),
         security=security,
-        ca_file=setting("ca_file", "", _readable_file, "a readable file of CA certificates"),
-        timeout=setting("timeout", "10s", _timeout, "a duration such as 10s"),
+        ca_file=setting("ca_file", "", parse_readable_file, "a readable file of CA certificates"),
+        timeout=setting("timeout", "10s", parse_timeout, "a duration such as 10s"),
         domains=setting("domains", "", _domains,
                         "the mail domains whose addresses this server knows, "
                         "e.g. example.org"),
@@ -55,34 +61,6 @@ def read_imap_login_settings(raw: Mapping[str, str]) -> ImapLoginSettings:
 def _security(raw: str) -> str:
     value = raw.strip().lower()
     if value not in SECURITY_PORTS:
-        raise ValueError(raw)
-    return value
-
-
-def _required(raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        raise ValueError(raw)
-    return value
-
-
-def _port(raw: str) -> int:
-    value = parse_positive_int(raw)
-    if value > 65535:
-        raise ValueError(raw)
-    return value
-
-
-def _readable_file(raw: str) -> str:
-    value = raw.strip()
-    if value and not os.access(value, os.R_OK):
-        raise ValueError(raw)
-    return value
-
-
-def _timeout(raw: str) -> timedelta:
-    value = parse_duration(raw)
-    if value <= timedelta(0):
         raise ValueError(raw)
     return value
 

@@ -1,7 +1,6 @@
 """The ``helpdesk.ldap.*`` settings, parsed and checked (a wrong value names its key)."""
 from __future__ import annotations
 
-import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -11,7 +10,8 @@ from typing import Mapping
 from pyramid_helpdesk.settings import (
     SettingsError,
     parse_bool,
-    parse_duration,
+    parse_readable_file,
+    parse_timeout,
     parse_words,
     read_setting,
 )
@@ -68,9 +68,9 @@ def read_ldap_settings(raw: Mapping[str, str]) -> LdapSettings:
     values = dict(
         host=host, port=port, use_ssl=scheme == "ldaps",
         starttls=setting("starttls", "false", parse_bool, "true or false"),
-        ca_file=setting("ca_file", "", _readable_file, "a readable file of CA certificates"),
-        connect_timeout=setting("connect_timeout", "5s", _timeout, "a duration such as 5s"),
-        receive_timeout=setting("receive_timeout", "10s", _timeout, "a duration such as 10s"),
+        ca_file=setting("ca_file", "", parse_readable_file, "a readable file of CA certificates"),
+        connect_timeout=setting("connect_timeout", "5s", parse_timeout, "a duration such as 5s"),
+        receive_timeout=setting("receive_timeout", "10s", parse_timeout, "a duration such as 10s"),
         mode=mode,
         user_dn=setting("user_dn", "", _template(needed=mode == "bind"),
                         "a DN with {login} or {local}, e.g. uid={local},ou=people,"
@@ -128,20 +128,6 @@ def _required(needed: bool):
             raise ValueError(raw)
         return value
     return parse
-
-
-def _readable_file(raw: str) -> str:
-    value = raw.strip()
-    if value and not os.access(value, os.R_OK):
-        raise ValueError(raw)
-    return value
-
-
-def _timeout(raw: str) -> timedelta:
-    value = parse_duration(raw)
-    if value <= timedelta(0):
-        raise ValueError(raw)
-    return value
 
 
 def _check_placeholders(template: str) -> None:
