@@ -245,6 +245,39 @@ def helpdesk_ticket_edited(ticket, event, changes, helpdesk):
 
 
 @hookspec
+def helpdesk_ticket_changed(ticket, event, changes, helpdesk):
+    """A staff member changed a ticket's priority and/or category.
+
+    Called inside the transaction after the change was applied. ``changes``
+    (also ``event.detail``) maps ``priority`` and/or ``category`` to
+    ``[old, new]`` (priorities as their names, a cleared category as ``None``).
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec
+def helpdesk_ticket_merged(ticket, into, event, helpdesk):
+    """A staff member merged the duplicate ``ticket`` into the ticket ``into``.
+
+    Called inside the transaction, after the duplicate's messages, attachments
+    and outside authorisations moved to ``into`` and its requester and CCs
+    became CCs of ``into``. ``ticket`` is now closed with ``merged_into_id``
+    set; ``event`` is the duplicate's ``merged`` event (``detail["into"]`` is
+    the target's number). ``helpdesk_ticket_status_changed`` fires for the
+    duplicate right after.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec
 def helpdesk_ticket_nudged(ticket, event, helpdesk):
     """Someone (normally first line) urged a ticket's holder to act.
 

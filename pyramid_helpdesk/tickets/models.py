@@ -94,6 +94,9 @@ class Ticket(Base):
     holder_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     held_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     nudge_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when staff merged this ticket into another as a duplicate: it is closed,
+    # and its number (in links, subject tags and Message-IDs) leads to that one.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -186,6 +189,8 @@ class EventKind(str, enum.Enum):
     closed = "closed"
     reopened = "reopened"
     nudged = "nudged"
+    changed = "changed"  # staff changed priority or category
+    merged = "merged"  # a duplicate was merged into another ticket
 
 
 class TicketEvent(Base):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -61,7 +61,13 @@ TRANSITIONS: dict[str, dict[TicketStatus, TicketStatus]] = {
     "close": {S.resolved: S.closed},
     "reopen": {S.resolved: S.open},
     "nudge": {S.new: S.new, S.open: S.open, S.pending: S.pending},
+    "change": {S.new: S.new, S.open: S.open, S.pending: S.pending, S.resolved: S.resolved},
+    "merge": {S.new: S.closed, S.open: S.closed, S.pending: S.closed, S.resolved: S.closed},
 }
+
+#: How many merges :meth:`TicketService.get` follows at most (a merged ticket's
+#: target can itself be merged later).
+MAX_MERGE_HOPS = 10
 
 DEFAULT_AUTHORIZATION_PERIOD = timedelta(days=30)
 
@@ -104,9 +110,19 @@ class TicketService:
 
     # -- lookups ------------------------------------------------------------
 
-    def get(self, number: str) -> Ticket | None:
-        """The ticket with this human number, if any."""
-        return self.dbsession.scalars(select(Ticket).where(Ticket.number == number)).first()
+    def get(self, number: str, follow_merges: bool = False) -> Ticket | None:
+        """The ticket with this human number, if any; with ``follow_merges``, the
+        ticket a merged duplicate now lives in (what replies to it should join)."""
+        ticket = self.dbsession.scalars(select(Ticket).where(Ticket.number == number)).first()
+        return self.merge_target(ticket) if follow_merges and ticket is not None else ticket
+
+    def merge_target(self, ticket: Ticket) -> Ticket:
+        """``ticket`` itself, or the ticket it was merged into (following later merges)."""
+        for _hop in range(MAX_MERGE_HOPS):
+            if ticket.merged_into_id is None:
+                break
+            ticket = self.dbsession.get(Ticket, ticket.merged_into_id)
+        return ticket
 
     def messages(self, ticket: Ticket, include_internal: bool) -> Sequence[Message]:
         """The conversation in order; internal notes only when asked for."""
@@ -351,6 +367,97 @@ class TicketService:
         """Reopen a resolved ticket."""
         return self._change_status(ticket, "reopen", EventKind.reopened, actor, expected_version)
 
+    def change(self, ticket: Ticket, *, actor: Person, priority: Priority | str | None = None,
+               category: str | None = None,
+               expected_version: int | None = None) -> TicketEvent | None:
+        """Staff change a ticket's priority and/or category.
+
+        ``None`` leaves a field as it is; ``category=""`` clears the category.
+        Records one ``changed`` event whose detail maps each changed field to
+        ``[old, new]`` and fires ``helpdesk_ticket_changed``; nothing changed:
+        nothing is recorded and ``None`` is returned.
+        """
+        if not actor.is_staff:
+            raise InvalidOperation("only staff can change priority or category")
+        now = self._begin(ticket, "change", expected_version)
+        changes: dict[str, Any] = {}
+        if priority is not None:
+            try:
+                priority = Priority(priority)
+            except ValueError:
+                raise InvalidOperation(f"unknown priority {priority!r}") from None
+            if priority is not ticket.priority:
+                changes["priority"] = [ticket.priority.value, priority.value]
+                ticket.priority = priority
+        if category is not None:
+            category = self._checked_category(category)
+            if category != ticket.category:
+                changes["category"] = [ticket.category, category]
+                ticket.category = category
+        if not changes:
+            return None
+        ticket.updated_at = now
+        event = self._record(ticket, EventKind.changed, actor, now, detail=changes)
+        self.hook.helpdesk_ticket_changed(ticket=ticket, event=event, changes=changes,
+                                          helpdesk=self.hook_context(now))
+        self._flush(ticket)
+        return event
+
+    def merge(self, duplicate: Ticket, *, into: Ticket, actor: Person,
+              expected_version: int | None = None,
+              into_version: int | None = None) -> TicketEvent:
+        """Merge a duplicate into another ticket.
+
+        The duplicate's messages, attachments and outside authorisations move to
+        ``into``; its requester and CCs become CCs of ``into`` (unless already its
+        requester or CCs). The duplicate is closed with ``merged_into_id``
+        pointing at ``into``, so its number leads there (:meth:`get` with
+        ``follow_merges``: mail replying to the duplicate joins ``into``). Both
+        tickets record a ``merged`` event (``{"into": number}`` on the duplicate,
+        ``{"from": number, "messages": n, "cc_added": [...]}`` on ``into``);
+        ``helpdesk_ticket_merged`` fires. ``into_version`` checks ``into`` as
+        ``expected_version`` checks the duplicate.
+        """
+        if not actor.is_staff:
+            raise InvalidOperation("only staff can merge tickets")
+        if into.id == duplicate.id:
+            raise InvalidOperation("a ticket cannot be merged into itself")
+        if into.status in (S.draft, S.closed):
+            raise InvalidOperation(f"ticket {into.number} is {into.status.value}: "
+                                   "merge into a ticket that is not closed")
+        now = self._begin(duplicate, "merge", expected_version)
+        if into_version is not None and into.version != into_version:
+            raise StaleTicket(into.number, into_version, into.version)
+        moved = {}
+        for model in (Message, Attachment, ExternalAuthorization):
+            result = self.dbsession.execute(
+                update(model).where(model.ticket_id == duplicate.id).values(ticket_id=into.id))
+            moved[model] = result.rowcount
+        taken = {into.requester.email.lower(), *(entry.email for entry in into.cc)}
+        cc_added = []
+        for address, person_id in [(duplicate.requester.email.lower(), duplicate.requester_id),
+                                   *((entry.email, entry.person_id) for entry in duplicate.cc)]:
+            if address not in taken:
+                taken.add(address)
+                cc_added.append(address)
+                into.cc.append(TicketCC(email=address, person_id=person_id))
+        duplicate.cc = []
+        old_status = duplicate.status
+        duplicate.status = TRANSITIONS["merge"][old_status]
+        duplicate.merged_into_id = into.id
+        duplicate.closed_at = duplicate.updated_at = into.updated_at = now
+        event = self._record(duplicate, EventKind.merged, actor, now, flush=False,
+                             from_status=old_status, to_status=duplicate.status,
+                             detail={"into": into.number})
+        self._record(into, EventKind.merged, actor, now, flush=False,
+                     detail={"from": duplicate.number, "messages": moved[Message],
+                             "cc_added": cc_added})
+        ctx = self.hook_context(now)
+        self.hook.helpdesk_ticket_merged(ticket=duplicate, into=into, event=event, helpdesk=ctx)
+        self.hook.helpdesk_ticket_status_changed(ticket=duplicate, event=event, helpdesk=ctx)
+        self._flush(duplicate)
+        return event
+
     def nudge(self, ticket: Ticket, *, actor: Person, message: str = "",
               expected_version: int | None = None) -> TicketEvent:
         """Urge the current holder to act; counted on the ticket."""
@@ -440,9 +547,7 @@ class TicketService:
             if message is not None:
                 message.body, message.body_html = description, None
         if category is not None:
-            category = category or None
-            if category is not None and category not in self.settings.categories:
-                raise InvalidOperation(f"unknown category {category!r}")
+            category = self._checked_category(category)
             if category != ticket.category:
                 changes["category"] = [ticket.category, category]
                 ticket.category = category
@@ -558,6 +663,12 @@ class TicketService:
             self.hook.helpdesk_ticket_status_changed(ticket=ticket, event=event, helpdesk=ctx)
         self._flush(ticket)
         return message
+
+    def _checked_category(self, category: str) -> str | None:
+        """A configured category, or ``None`` for ``""`` (raises on an unknown one)."""
+        if category and category not in self.settings.categories:
+            raise InvalidOperation(f"unknown category {category!r}")
+        return category or None
 
     @staticmethod
     def _cc_addresses(addresses: Iterable[str], exclude: str) -> list[str]:

@@ -38,7 +38,8 @@ EVENT_NAMES = {
     EventKind.replied: _("replied"), EventKind.noted: _("noted"),
     EventKind.pending: _("set to pending"), EventKind.resolved: _("resolved"),
     EventKind.closed: _("closed"), EventKind.reopened: _("reopened"),
-    EventKind.nudged: _("nudged"),
+    EventKind.nudged: _("nudged"), EventKind.changed: _("changed"),
+    EventKind.merged: _("merged"),
 }
 
 
@@ -189,6 +190,7 @@ def ticket_page(request, context, reply: ReplyForm | None = None, alert=None) ->
         "alert": alert,
         "outside_access": authorizations_of(request.dbsession, ticket.id) if coordinator else [],
         "now": utcnow(),
+        "merged_into": tickets.merge_target(ticket) if ticket.merged_into_id else None,
     }
 
 

@@ -53,6 +53,9 @@ def run(helpdesk, staff, operation, ticket):
         "close": lambda: tickets.close(ticket, actor=staff.agent),
         "reopen": lambda: tickets.reopen(ticket, actor=staff.user),
         "nudge": lambda: tickets.nudge(ticket, actor=staff.firstline),
+        "change": lambda: tickets.change(ticket, actor=staff.agent, priority="high"),
+        "merge": lambda: tickets.merge(ticket, into=helpdesk.ticket(staff.user),
+                                       actor=staff.firstline),
     }
     return actions[operation]()
 

@@ -24,7 +24,7 @@ def find_ticket(dbsession: Session, tickets: TicketService, parsed: ParsedMessag
     referenced = [*parsed.in_reply_to, *reversed(parsed.references)]
     for message_id in referenced:
         number = parse_helpdesk_message_id(message_id, domain)
-        ticket = tickets.get(number) if number else None
+        ticket = tickets.get(number, follow_merges=True) if number else None
         if ticket is not None:
             return ticket
     if referenced:
@@ -33,9 +33,9 @@ def find_ticket(dbsession: Session, tickets: TicketService, parsed: ParsedMessag
             .order_by(Message.id.desc()).limit(1)
         )
         if ticket_id is not None:
-            return dbsession.get(Ticket, ticket_id)
+            return tickets.merge_target(dbsession.get(Ticket, ticket_id))
     for match in SUBJECT_TAG.finditer(parsed.subject):
-        ticket = tickets.get(match.group(1))
+        ticket = tickets.get(match.group(1), follow_merges=True)
         if ticket is not None:
             return ticket
     return None
