@@ -1,0 +1,13 @@
+"""Service groups and their members: the model, the services, and the coordinators' pages."""
+
+
+def includeme(config):
+    """Add the group management routes (``/staff/groups``) and scan their views."""
+    from ..staff.resources import StaffRoot
+
+    config.add_route("groups.list", "/staff/groups", factory=StaffRoot)
+    config.add_route("groups.new", "/staff/groups/new", factory=StaffRoot)
+    config.add_route("groups.edit", "/staff/groups/{group_id:\\d+}", factory=StaffRoot)
+    config.add_route("groups.members", "/staff/groups/{group_id:\\d+}/members",
+                     factory=StaffRoot)
+    config.scan()

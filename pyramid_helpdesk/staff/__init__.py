@@ -1,23 +1,43 @@
-"""The staff console: the lists first and second line work from.
+"""The staff console: the lists, ticket view and actions first and second line work from.
 
 Pages (all under ``/staff``): the home page's counts, the inbox, the undispatched
-queue, the unprocessed tickets, and each ticket's flow with its nudge button.
-They read through :mod:`.queries` and change tickets only through
-``request.tickets`` (the lifecycle service).
+queue, the unprocessed tickets, search, creating a ticket on someone's behalf,
+bulk actions on the lists, and each ticket's view with its actions, flow, nudge
+button and merge page. They read through :mod:`.queries` (and the modules of
+each page) and change tickets only through ``request.tickets`` (the lifecycle
+service).
 """
 
 
 def includeme(config):
-    """Add the ``staff.*`` routes and views."""
+    """Add the ``staff.*`` routes and scan the console's views."""
     from .resources import StaffRoot, StaffTicketResource
 
-    config.add_route("staff.home", "/staff", factory=StaffRoot)
-    config.add_route("staff.inbox", "/staff/inbox", factory=StaffRoot)
-    config.add_route("staff.undispatched", "/staff/undispatched", factory=StaffRoot)
-    config.add_route("staff.unprocessed", "/staff/unprocessed", factory=StaffRoot)
-    config.add_route("staff.flow", "/staff/tickets/{number}/flow", factory=StaffTicketResource)
-    config.add_route("staff.nudge", "/staff/tickets/{number}/nudge",
-                     factory=StaffTicketResource)
+    for name, pattern in [
+        ("staff.home", "/staff"),
+        ("staff.inbox", "/staff/inbox"),
+        ("staff.undispatched", "/staff/undispatched"),
+        ("staff.unprocessed", "/staff/unprocessed"),
+        ("staff.search", "/staff/search"),
+        ("staff.new_ticket", "/staff/new"),
+        ("staff.people", "/staff/people"),
+        ("staff.bulk", "/staff/bulk"),
+    ]:
+        config.add_route(name, pattern, factory=StaffRoot)
+    ticket = "/staff/tickets/{number}"
+    for name, pattern in [
+        ("staff.ticket", ticket),
+        ("staff.ticket.reply", ticket + "/reply"),
+        ("staff.ticket.note", ticket + "/note"),
+        ("staff.ticket.status", ticket + "/status"),
+        ("staff.ticket.take", ticket + "/take"),
+        ("staff.ticket.change", ticket + "/change"),
+        ("staff.ticket.dispatch", ticket + "/dispatch"),
+        ("staff.ticket.revoke", ticket + "/access/{authorization_id}/revoke"),
+        ("staff.ticket.merge", ticket + "/merge"),
+        ("staff.flow", ticket + "/flow"),
+        ("staff.nudge", ticket + "/nudge"),
+    ]:
+        config.add_route(name, pattern, factory=StaffTicketResource)
     config.add_static_view("staff-static", "pyramid_helpdesk.staff:static", cache_max_age=3600)
-    config.scan(".views")
-    config.scan(".flow_views")
+    config.scan()
