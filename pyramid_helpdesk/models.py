@@ -1,6 +1,7 @@
 """Import every model so that ``Base.metadata`` is complete (alembic, tests)."""
 from .attachments.models import Attachment
 from .db.meta import Base
+from .duty.models import DutyOverride, DutyWeek
 from .groups.models import GroupMembership, ServiceGroup
 from .intake.models import IntakeItem, IntakeStatus
 from .notifications.models import DeliveryStatus, Notification
@@ -19,7 +20,7 @@ from .tickets.models import (
 
 __all__ = [
     "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization", "IntakeItem",
-    "IntakeStatus",
+    "IntakeStatus", "DutyOverride", "DutyWeek",
     "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority",
     "Role", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
 ]
