@@ -128,6 +128,12 @@ def parse_secret(raw: str) -> str:
     return value
 
 
+def parse_optional_secret(raw: str) -> str:
+    """Empty (none), or a secret of at least 32 characters."""
+    value = raw.strip()
+    return parse_secret(value) if value else ""
+
+
 def parse_url(raw: str) -> str:
     """An absolute http(s) URL, kept without its trailing slash."""
     value = raw.strip().rstrip("/")
@@ -278,6 +284,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.ratelimit.reset.client", "20/hour", parse_rate_limit, RATES),
     Spec("helpdesk.ratelimit.resend", "5/hour", parse_rate_limit, RATES),
     Spec("helpdesk.ratelimit.resend.client", "20/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.duty.now_token", "", parse_optional_secret,
+         "empty, or a secret of at least 32 characters"),
 )
 
 
@@ -325,6 +333,7 @@ class HelpdeskSettings:
     ratelimit_reset_client: tuple
     ratelimit_resend: tuple
     ratelimit_resend_client: tuple
+    duty_now_token: str
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def ticket_number(self, ticket_id: int, year: int) -> str:
