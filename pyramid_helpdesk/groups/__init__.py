@@ -3,11 +3,11 @@
 
 def includeme(config):
     """Add the group management routes (``/staff/groups``) and scan their views."""
-    from ..staff.resources import StaffRoot
+    from .resources import GroupsRoot
 
-    config.add_route("groups.list", "/staff/groups", factory=StaffRoot)
-    config.add_route("groups.new", "/staff/groups/new", factory=StaffRoot)
-    config.add_route("groups.edit", "/staff/groups/{group_id:\\d+}", factory=StaffRoot)
+    config.add_route("groups.list", "/staff/groups", factory=GroupsRoot)
+    config.add_route("groups.new", "/staff/groups/new", factory=GroupsRoot)
+    config.add_route("groups.edit", "/staff/groups/{group_id:\\d+}", factory=GroupsRoot)
     config.add_route("groups.members", "/staff/groups/{group_id:\\d+}/members",
-                     factory=StaffRoot)
+                     factory=GroupsRoot)
     config.scan()
