@@ -5,6 +5,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..db.types import utcnow
+from ..duty.services import on_duty
 from ..groups.models import ServiceGroup
 from ..i18n import _
 from ..tickets.models import Priority
@@ -22,11 +23,12 @@ TEMPLATES = "pyramid_helpdesk:templates/staff/"
 @view_config(route_name="staff.home", renderer=TEMPLATES + "home.pt", permission="staff",
              request_method="GET")
 def staff_home(request):
-    """Counts of the tickets that need someone, each a link to its list."""
+    """Counts of the tickets that need someone, each a link to its list; who is on duty."""
     scope = Scope.of(request)
-    return {"counts": queries.home_counts(request.dbsession, request.helpdesk_settings,
-                                          scope, utcnow()),
-            "scope": scope, "near": duration(NEAR), "target": duration(TARGET)}
+    now, settings = utcnow(), request.helpdesk_settings
+    return {"counts": queries.home_counts(request.dbsession, settings, scope, now),
+            "scope": scope, "near": duration(NEAR), "target": duration(TARGET),
+            "duty": on_duty(request.dbsession, now, settings.timezone)}
 
 
 def _groups(request, scope: Scope) -> list[tuple[int, str]]:
