@@ -6,6 +6,7 @@ builds the engine from the ``sqlalchemy.url`` of that file's app section.
 from alembic import context
 
 from pyramid_helpdesk.models import Base
+from pyramid_helpdesk.staff.search import schema_name_is_modelled
 
 config = context.config
 
@@ -16,6 +17,7 @@ def _configure_and_run(connection):
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=schema_name_is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

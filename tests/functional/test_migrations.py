@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from pyramid_helpdesk.db import get_engine
 from pyramid_helpdesk.migrations import alembic_config, current_revision
 from pyramid_helpdesk.models import Base
+from pyramid_helpdesk.staff.search import schema_name_is_modelled
 from pyramid_helpdesk.testing import throwaway_database
 
 
@@ -21,6 +22,7 @@ def schema_differences(connection) -> list:
     """What ``alembic revision --autogenerate`` would put in a new migration."""
     context = MigrationContext.configure(connection, opts={
         "compare_type": True, "compare_server_default": True,
+        "include_name": schema_name_is_modelled,
     })
     return compare_metadata(context, Base.metadata)
 
