@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidOperation
@@ -89,22 +89,30 @@ def rotation(start_monday: date, weeks: int, people: list) -> list[tuple[date, o
 
 def on_duty(dbsession: Session, when: datetime, timezone: ZoneInfo) -> OnDuty | None:
     """Who is on duty at ``when`` (aware): that local day's override, else the
-    week's person; ``None`` when nobody is. Two indexed lookups."""
+    week's person; ``None`` when nobody is. One statement (the staff home runs it)."""
     today = when.astimezone(timezone).date()
     monday = monday_of(today)
-    overrides = {row.day: row for row in dbsession.scalars(
-        select(DutyOverride).where(DutyOverride.day >= monday, DutyOverride.day < monday + WEEK)
-    )}
+    days = union_all(
+        select(literal(False).label("is_override"), DutyWeek.week_start.label("day"),
+               DutyWeek.person_id, literal("").label("note"))
+        .where(DutyWeek.week_start == monday),
+        select(literal(True), DutyOverride.day, DutyOverride.person_id, DutyOverride.note)
+        .where(DutyOverride.day >= monday, DutyOverride.day < monday + WEEK),
+    ).subquery()
+    rows = dbsession.execute(
+        select(Person, days.c.is_override, days.c.day, days.c.note)
+        .join(days, days.c.person_id == Person.id).limit(8)).all()
+    overrides = {row.day: row for row in rows if row.is_override}
+    week = next((row for row in rows if not row.is_override), None)
     if today in overrides:
         row = overrides[today]
-        return OnDuty(row.person, local_midnight(today, timezone),
+        return OnDuty(row.Person, local_midnight(today, timezone),
                       local_midnight(today + DAY, timezone), row.note, True)
-    week = dbsession.scalar(select(DutyWeek).where(DutyWeek.week_start == monday))
     if week is None:
         return None
     since = max([monday] + [day + DAY for day in overrides if day < today])
     until = min([monday + WEEK] + [day for day in overrides if day > today])
-    return OnDuty(week.person, local_midnight(since, timezone),
+    return OnDuty(week.Person, local_midnight(since, timezone),
                   local_midnight(until, timezone), "", False)
 
 
