@@ -1,0 +1,235 @@
+"""What the staff view of one ticket shows, read in a fixed number of statements.
+
+The ticket (with its requester, holders and CCs) comes with the route's context;
+this module adds the conversation (authors joined), its files, the history
+(actors joined, the groups and people it names in two statements), the
+requester's other tickets (one bounded index scan) and the outside
+authorisations, whatever the number of messages or events. It also keeps the
+state of the page's forms, so that a refused or stale action shows the page
+again with what the staff member typed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..attachments.models import Attachment
+from ..db.types import utcnow
+from ..groups.models import ServiceGroup
+from ..i18n import _
+from ..people.models import Person
+from ..tickets.delegation import authorizations_of
+from ..tickets.models import EventKind, Priority, Ticket, TicketEvent, TicketStatus
+from ..tickets.services import TRANSITIONS
+from ..tickets.views import EVENT_NAMES, Change, MessageView, ReplyForm, edit_changes, folded
+from .durations import duration
+from .labels import category_label, channel_label
+from .targets import due_at
+
+TEMPLATE = "pyramid_helpdesk:templates/staff/ticket.pt"
+OTHER_TICKETS = 10
+LANGUAGES = {"en": "English", "zh_CN": "中文"}
+
+#: The status operations of the status form, in the order they are offered.
+OPERATIONS = {
+    "resolve": ("resolve", _("Resolve")),
+    "pending": ("set pending", _("Wait for the requester")),
+    "reopen": ("reopen", _("Reopen")),
+    "close": ("close", _("Close")),
+}
+STALE = _("This ticket changed since you opened it")
+
+
+@dataclass
+class Forms:
+    """The state of the page's forms: what was typed or chosen, and what is wrong."""
+
+    reply: ReplyForm = field(default_factory=ReplyForm)
+    note: ReplyForm = field(default_factory=ReplyForm)
+    priority: str | None = None
+    category: str | None = None
+    operation: str | None = None
+    #: Errors of the small forms, by field: ``priority``, ``category``, ``operation``, ``take``.
+    errors: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of the ticket as the history lists it."""
+
+    event: TicketEvent
+    name: Any
+    actor: str | None
+    holder: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    merged_into: str | None = None
+    merged_from: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OtherTicket:
+    """One of the requester's other tickets."""
+
+    number: str
+    subject: str
+    status: TicketStatus
+    created_at: datetime
+
+
+def seen_event_of(post) -> int | None:
+    """The ``seen_event`` a form carries: the newest event its writer had seen."""
+    value = post.get("seen_event", "")
+    return int(value) if value.isdigit() else None
+
+
+def expected_version_of(post) -> int | None:
+    """The ticket version a form carries."""
+    value = post.get("expected_version", "")
+    return int(value) if value.isdigit() else None
+
+
+def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
+    """The requester's newest other tickets (``ix_tickets_requester_id_id``, bounded)."""
+    rows = dbsession.execute(
+        select(Ticket.number, Ticket.subject, Ticket.status, Ticket.created_at)
+        .where(Ticket.requester_id == ticket.requester_id, Ticket.id != ticket.id,
+               Ticket.number.is_not(None))
+        .order_by(Ticket.id.desc()).limit(OTHER_TICKETS))
+    return [OtherTicket(*row) for row in rows]
+
+
+def holder_names(dbsession, events: Sequence[TicketEvent]) -> tuple[dict, dict]:
+    """The names of the groups and people the events hand the ticket to (two statements)."""
+    group_ids = {e.to_group_id for e in events if e.to_group_id is not None}
+    person_ids = {e.to_person_id for e in events if e.to_person_id is not None}
+    groups = dict(dbsession.execute(
+        select(ServiceGroup.id, ServiceGroup.name).where(ServiceGroup.id.in_(group_ids))
+    ).all()) if group_ids else {}
+    people = {person.id: person.display_name for person in dbsession.scalars(
+        select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+    return groups, people
+
+
+def _changed(detail: dict[str, Any]) -> list[Change]:
+    """The priority and category changes of a ``changed`` event, old → new."""
+    changes = []
+    if "priority" in detail:
+        before, after = detail["priority"]
+        changes.append(Change("priority", _("Priority"), _(before), _(after)))
+    if "category" in detail:
+        before, after = detail["category"]
+        changes.append(Change("category", _("Category"), category_label(before) or "—",
+                              category_label(after) or "—"))
+    return changes
+
+
+def history(events: Sequence[TicketEvent], groups: dict, people: dict) -> list[HistoryEntry]:
+    """The events as the history shows them, oldest first."""
+    entries = []
+    for event in events:
+        detail = event.detail or {}
+        holder = " / ".join(name for name in (groups.get(event.to_group_id),
+                                              people.get(event.to_person_id)) if name)
+        if event.kind is EventKind.changed:
+            changes = _changed(detail)
+        elif event.kind is EventKind.edited:
+            changes = edit_changes(detail)
+        else:
+            changes = []
+        entries.append(HistoryEntry(
+            event, EVENT_NAMES[event.kind], event.actor.display_name if event.actor else None,
+            holder=event.to_address or holder or None, changes=changes,
+            merged_into=detail.get("into") if event.kind is EventKind.merged else None,
+            merged_from=detail.get("from") if event.kind is EventKind.merged else None,
+            note=detail.get("note") or detail.get("message") or detail.get("reason") or "",
+        ))
+    return entries
+
+
+def operations_for(ticket: Ticket) -> list[tuple[str, Any]]:
+    """The status operations the ticket's status allows: ``(name, label)``."""
+    return [(name, label) for name, (transition, label) in OPERATIONS.items()
+            if ticket.status in TRANSITIONS[transition]]
+
+
+def ticket_facts(request, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """Age, time with its holder, due time and channel of a ticket."""
+    settings = request.helpdesk_settings
+    return {
+        "age": duration(now - ticket.created_at),
+        "held_for": duration(now - ticket.held_since),
+        "due": due_at(ticket.created_at, settings.service_hours, settings.timezone)
+        if ticket.status.is_active else None,
+        "channel": channel_label(ticket.channel, request.registry.helpdesk_plugins.channels),
+        "category": category_label(ticket.category),
+    }
+
+
+def changed_since(entries: Sequence[HistoryEntry], seen_event: int | None) -> list[HistoryEntry]:
+    """The history after the event a writer had seen (all of it when unknown)."""
+    return [entry for entry in entries if seen_event is None or entry.event.id > seen_event]
+
+
+def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
+                      stale: bool = False, seen_event: int | None = None) -> dict[str, Any]:
+    """Everything the staff view of a ticket shows; ``forms`` holds the typed input
+    to show again, ``alert`` a message above the page. A ``stale`` page says the
+    ticket changed since its writer opened it, and lists what happened after
+    ``seen_event``, the newest event they had seen."""
+    ticket = context.ticket
+    tickets = request.tickets
+    dbsession = request.dbsession
+    now = utcnow()
+    messages = tickets.messages(ticket, include_internal=True)
+    files: dict[int | None, list[Attachment]] = {}
+    for attachment in tickets.attachments(ticket):
+        files.setdefault(attachment.message_id, []).append(attachment)
+    events = tickets.events(ticket)
+    edited = any(event.kind is EventKind.edited for event in events)
+    first = messages[0].id if messages else None
+    entries = history(events, *holder_names(dbsession, events))
+    forms = forms or Forms()
+    settings = request.helpdesk_settings
+    return {
+        "ticket": ticket,
+        "requester": ticket.requester,
+        "language": LANGUAGES.get(ticket.requester.locale or "", ticket.requester.locale),
+        "others": other_tickets(dbsession, ticket),
+        "messages": [
+            MessageView(message, message.author.display_name if message.author
+                        else message.author_address or settings.site_name,
+                        *folded(message.body), files.get(message.id, []),
+                        edited and message.id == first)
+            for message in messages
+        ],
+        "loose_files": files.get(None, []),
+        "history": entries,
+        "seen_event": events[-1].id if events else 0,
+        "changed": changed_since(entries, seen_event) if stale else [],
+        "outside_access": authorizations_of(dbsession, ticket.id),
+        "merged_into": tickets.merge_target(ticket) if ticket.merged_into_id else None,
+        "now": now,
+        **ticket_facts(request, ticket, now),
+        "forms": forms,
+        "alert": STALE if stale else alert,
+        "can_reply": ticket.status in TRANSITIONS["reply"],
+        "can_take": ticket.status in TRANSITIONS["take"]
+        and ticket.holder_person_id != request.identity.id,
+        "can_change": ticket.status in TRANSITIONS["change"],
+        "can_dispatch": ticket.status in TRANSITIONS["dispatch"],
+        "operations": operations_for(ticket),
+        "priorities": [(p.value, _(p.value)) for p in Priority],
+        "categories": [(name, category_label(name)) for name in settings.categories],
+    }
+
+
+@view_config(route_name="staff.ticket", renderer=TEMPLATE, permission="ticket.manage",
+             request_method="GET")
+def staff_ticket(context, request):
+    """The staff view of one ticket: conversation, requester, history, actions."""
+    return staff_ticket_page(request, context)
