@@ -80,13 +80,15 @@ class ShownRow:
         self.id, self.number, self.subject = row.id, row.number, row.subject
         self.requester, self.nudges = row.requester_name, row.nudge_count
         self.status, self.priority = row.status.value, row.priority.value
+        self.version = row.version
 
     def _path(self, route: str) -> str:
         return self.presenter.path(route, self.number)
 
     @cached_property
     def url(self) -> str:
-        return self._path("tickets.detail")
+        """The ticket in the staff console."""
+        return self._path("staff.ticket")
 
     @cached_property
     def flow_url(self) -> str:

@@ -43,6 +43,7 @@ class ListRow:
     group_name: str | None
     holder_name: str | None
     requester_name: str
+    version: int  # what a bulk action passes as ``expected_version``
     cursor: str
     due_at: datetime | None
 
@@ -70,7 +71,7 @@ def _page_statement(shape: Plan, dialect: str) -> Select:
         select(chosen.c.rank, chosen.c.moment, Ticket.id, Ticket.number, Ticket.subject,
                Ticket.status, Ticket.priority, Ticket.category, Ticket.channel,
                Ticket.created_at, Ticket.updated_at, Ticket.held_since, Ticket.nudge_count,
-               ServiceGroup.name, _name(holder), _name(requester))
+               ServiceGroup.name, _name(holder), _name(requester), Ticket.version)
         .join(Ticket, Ticket.id == chosen.c.id)
         .join(requester, requester.id == Ticket.requester_id)
         .outerjoin(holder, holder.id == Ticket.holder_person_id)

@@ -7,7 +7,9 @@ import pytest
 
 from pyramid_helpdesk.tickets.services import TicketService
 
-NUMBER_CELL = re.compile(r'<td[^>]*><a href="/tickets/([^"]+)">\1</a></td>')
+# The number cell of a row: its bulk-action inputs, then the link to the staff ticket view.
+NUMBER_CELL = re.compile(
+    r'<td[^>]*>(?:<input[^>]*>)*<a\s+id="number-\d+" href="/staff/tickets/([^"]+)">\1</a></td>')
 NEXT_PAGE = re.compile(r'<a rel="next"\s+href="([^"]+)"')
 PREVIOUS_PAGE = re.compile(r'<a rel="prev"\s+href="([^"]+)"')
 
