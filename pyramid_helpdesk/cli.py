@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 import click
 
+from .duty.cli import duty
 from .errors import ConfigurationError, DomainError
 
 MIN_PASSWORD_LENGTH = 8
@@ -284,6 +285,9 @@ def group_add(env: CommandEnv, name, description, email, first_line, members):
                 raise click.ClickException(f"no person with address {address}")
             add_member(dbsession, created, person)
         click.echo(f"added group {created.name} with {len(members)} member(s)")
+
+
+main.add_command(duty)  # the roster's commands live with the roster (pyramid_helpdesk/duty)
 
 
 # -- demo, plugins, worker -------------------------------------------------------------

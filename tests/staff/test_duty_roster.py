@@ -354,3 +354,34 @@ def test_the_staff_home_says_when_nobody_is_on_duty(helpdesk, team):
     page = helpdesk.app.get("/staff")
     assert "Nobody is on duty now." in page.html.find(id="on-duty").text
     assert re.search(r'href="/staff/duty"', page.text)
+
+
+# -- the helpdesk command ---------------------------------------------------------------
+
+def test_an_operator_generates_the_rotation_and_asks_who_is_on_duty(migrated, db):
+    migrated.ok("user", "add", "ann@example.org", "--name", "Ann Example", "--role", "agent",
+                "--no-password")
+    migrated.ok("user", "add", "bo@example.org", "--name", "Bo Example", "--role", "agent",
+                "--no-password")
+    migrated.ok("user", "add", "guest@example.org", "--no-password")
+    migrated.ok("group", "add", "First line", "--first-line", "--member", "ann@example.org",
+                "--member", "bo@example.org")
+    assert migrated.ok("duty", "now").strip() == "nobody is on duty"
+
+    from zoneinfo import ZoneInfo
+    monday = monday_of(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    output = migrated.ok("duty", "generate", "--start", monday.isoformat(), "--weeks", "3",
+                         "bo@example.org", "ann@example.org")
+    assert output.splitlines() == [f"{monday.isoformat()} bo@example.org",
+                                   f"{(monday + WEEK).isoformat()} ann@example.org",
+                                   f"{(monday + 2 * WEEK).isoformat()} bo@example.org"]
+    assert len(db().scalars(select(DutyWeek)).all()) == 3
+    assert migrated.ok("duty", "now").startswith(
+        f"Bo Example until {(monday + WEEK).isoformat()} 00:00")
+
+    refused = migrated.fails("duty", "generate", "--start", monday.isoformat(), "--weeks", "1",
+                             "guest@example.org")
+    assert "is not an active member of the first-line group" in refused
+    assert "no person with address nobody@example.org" in migrated.fails(
+        "duty", "generate", "--start", monday.isoformat(), "--weeks", "1",
+        "nobody@example.org")
