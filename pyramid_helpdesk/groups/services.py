@@ -111,9 +111,10 @@ class Page:
     next: str | int | None
 
 
-def group_page(dbsession: Session, after: str = "", limit: int = PAGE_SIZE) -> Page:
+def group_page(dbsession: Session, after: str = "") -> Page:
     """Groups by name after ``after``, each with its member and open-ticket counts,
     in one statement (the counts are grouped over the page's groups only)."""
+    limit = PAGE_SIZE
     page = (select(ServiceGroup.id).where(ServiceGroup.name > after)
             .order_by(ServiceGroup.name).limit(limit + 1).cte("page"))
     members = (select(GroupMembership.group_id, func.count().label("n"))
@@ -135,10 +136,10 @@ def group_page(dbsession: Session, after: str = "", limit: int = PAGE_SIZE) -> P
     return Page(rows, rows[-1].group.name if more else None)
 
 
-def member_page(dbsession: Session, group: ServiceGroup, after: int = 0,
-                limit: int = PAGE_SIZE) -> Page:
+def member_page(dbsession: Session, group: ServiceGroup, after: int = 0) -> Page:
     """Members of ``group`` by id after ``after``, each with the open tickets they hold
     in this group, in one statement."""
+    limit = PAGE_SIZE
     held = (select(Ticket.holder_person_id, func.count().label("n"))
             .where(Ticket.holder_group_id == group.id, Ticket.status.in_(ACTIVE_STATUSES),
                    Ticket.holder_person_id.is_not(None))

@@ -5,8 +5,14 @@ import re
 import pytest
 from sqlalchemy import select
 
+from pyramid_helpdesk.groups import services
 from pyramid_helpdesk.groups.models import GroupMembership, ServiceGroup
-from pyramid_helpdesk.groups.services import GroupRefused, change_role, first_line_group
+from pyramid_helpdesk.groups.services import (
+    GroupRefused,
+    add_member,
+    change_role,
+    first_line_group,
+)
 from pyramid_helpdesk.people.models import Role
 
 from .conftest import listed
@@ -161,15 +167,19 @@ def test_the_list_runs_as_many_statements_for_many_groups_as_for_few(
     assert page_statements(helpdesk, helpdesk_engine, "/staff/groups") == few
 
 
-def test_the_list_is_shown_a_page_at_a_time(helpdesk, staff, monkeypatch):
-    from pyramid_helpdesk.groups import services
+def test_the_lists_are_shown_a_page_at_a_time(helpdesk, staff, monkeypatch):
     monkeypatch.setattr(services, "PAGE_SIZE", 2)
-    monkeypatch.setattr(services.group_page, "__defaults__", ("", 2))
+    for address in ["second@example.org", "third@example.org"]:
+        add_member(helpdesk.dbsession, staff.network, helpdesk.person(address, "agent"))
     login(helpdesk, "coordinator")
     first = helpdesk.app.get("/staff/groups")
-    assert "Computing" in first.text and "Network<" not in first.text
+    assert ">Computing</a>" in first.text and ">Network</a>" not in first.text
     second = first.click(href="after=")
     assert ">Network</a>" in second.text and ">Computing</a>" not in second.text
+    members = helpdesk.app.get(f"/staff/groups/{staff.network.id}")
+    assert "second@example.org" in members.text and "third@example.org" not in members.text
+    more = members.click(href="after=")
+    assert "third@example.org" in more.text and "second@example.org" not in more.text
 
 
 # -- the group form ---------------------------------------------------------------------
