@@ -177,14 +177,14 @@ def _checked(request, form: DispatchForm) -> dict[str, Any]:
     return {}
 
 
-def _done(request, ticket, form: DispatchForm, supervises: bool):
-    """The notice after a move."""
+def _done(form: DispatchForm, arguments: dict[str, Any], supervises: bool):
+    """The notice after a move to the target of ``arguments``."""
     if form.target == "address":
         return _("Forwarded to ${address}; the link is valid for ${days} days.",
-                 mapping={"address": form.address.lower(), "days": int(form.days)})
-    holder = " / ".join(name for name in (
-        ticket.holder_group.name if ticket.holder_group else None,
-        ticket.holder_person.display_name if ticket.holder_person else None) if name)
+                 mapping={"address": arguments["address"], "days": arguments["valid_for"].days})
+    group, person = arguments.get("group"), arguments.get("person")
+    holder = " / ".join(name for name in (group.name if group else None,
+                                          person.display_name if person else None) if name)
     if supervises:
         return _("Dispatched to ${holder}.", mapping={"holder": holder})
     return _("Forwarded to ${holder}.", mapping={"holder": holder})
@@ -211,8 +211,8 @@ def dispatch(context, request):
     except StaleTicket:
         request.response.status = 409
         return dispatch_page(request, context, form, stale=True)
-    except TransitionNotAllowed:
-        form.errors[field_name] = _("This cannot be done while the ticket is ${status}.",
+    except TransitionNotAllowed:  # shown above the forms: the page no longer offers them
+        form.errors["target"] = _("This cannot be done while the ticket is ${status}.",
                                     mapping={"status": request.localizer.translate(
                                         _(ticket.status.value))})
         request.response.status = 409
@@ -222,7 +222,7 @@ def dispatch(context, request):
                                     mapping={"reason": str(exc)})
         request.response.status = 400
         return dispatch_page(request, context, form)
-    request.session.flash(request.localizer.translate(_done(request, ticket, form, supervises)))
+    request.session.flash(request.localizer.translate(_done(form, arguments, supervises)))
     context.__dict__.pop("__acl__", None)  # the holder changed: ask the ticket's ACL again
     if request.has_permission("ticket.manage", context):
         return HTTPSeeOther(request.route_path("staff.ticket", number=ticket.number))
