@@ -110,7 +110,10 @@ def create_ticket(request):
         form.errors["form"] = _("The helpdesk could not save this: ${reason}",
                                 mapping={"reason": str(exc)})
         return _form_page(request, form, groups)
-    tokens.spend(form.token, ticket.number)
+    number, token = ticket.number, form.token
+    # Spent only if the ticket is really saved: a failed commit leaves the form usable.
+    request.tm.get().addAfterCommitHook(
+        lambda committed: committed and tokens.spend(token, number))
     _flash(request, _done_message(ticket, form, dict(groups)))
     return HTTPSeeOther(request.route_path("staff.ticket", number=ticket.number))
 

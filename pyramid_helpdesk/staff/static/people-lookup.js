@@ -1,6 +1,6 @@
 /* The new-ticket form of the staff console, with JavaScript on:
  * - find the requester as you type (GET /staff/people?format=json) and put the
- *   chosen person's address into the e-mail field;
+ *   chosen person's address into the e-mail field (hiding the new person's details);
  * - disable the submit button once the form is sent (a double click sends once).
  * Without JavaScript the e-mail field and the "Find a person" page do the same. */
 (function () {
@@ -11,12 +11,14 @@
   var status = box.querySelector("[role=status]");
   var results = box.querySelector("ul");
   var email = document.getElementById(box.getAttribute("data-target"));
+  var newcomer = document.querySelector("fieldset.new-requester");  /* a new person's details */
   var latest = 0;
   var timer = null;
   box.hidden = false;
 
   function choose(person) {
     email.value = person.email;
+    if (newcomer) { newcomer.hidden = true; }
     results.textContent = "";
     status.textContent = box.getAttribute("data-chosen") + " " + (person.name || person.email);
     email.focus();
@@ -54,6 +56,7 @@
       });
   }
 
+  email.addEventListener("input", function () { if (newcomer) { newcomer.hidden = false; } });
   query.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(search, 250);
