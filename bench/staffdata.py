@@ -161,3 +161,126 @@ def _insert_sqlite(engine: Engine, rows, batch: int = 5000) -> None:
                 chunk = []
         if chunk:
             connection.execute(insert(table), chunk)
+
+
+# -- text for the search rows (bench/search.py) ---------------------------------------
+
+#: (subject, what the requester writes) in Chinese and English, mixed as a desk gets them.
+PROBLEMS = (
+    ("打印机无法打印", "三楼的打印机一直卡纸，打印队列里的文件都发不出去。"),
+    ("VPN 连接不上", "在家里用 VPN 连接校园网，输入密码后一直显示正在连接。"),
+    ("邮箱满了收不到邮件", "我的邮箱提示空间已满，别人发给我的邮件都被退回了。"),
+    ("网络很慢", "实验室的网络从今天早上开始很慢，打开网页要等一分钟。"),
+    ("忘记密码", "统一身份认证的密码忘记了，无法登录选课系统。"),
+    ("申请软件安装", "需要在办公电脑上安装 MATLAB，请帮忙授权。"),
+    ("Printer offline", "The printer on floor 2 shows offline although it is switched on."),
+    ("Cannot connect to Wi-Fi", "My laptop sees the campus Wi-Fi but fails to obtain an IP "
+                                "address."),
+    ("Password reset", "I forgot my password and the reset link in the e-mail has expired."),
+    ("Mailbox quota exceeded", "Outlook says my mailbox is over quota; please raise the limit."),
+    ("投影仪没有信号", "报告厅的投影仪接上笔记本后显示无信号，HDMI 线已经换过。"),
+    ("Request a new monitor", "The monitor in room 305 flickers; could we get a replacement?"),
+    ("ERP 系统报错", "提交报销单时 ERP 系统弹出错误，提示会话已过期。"),
+    ("Shared drive not accessible", "The department share cannot be reached since this "
+                                    "morning: access denied."),
+    ("电脑中了病毒", "杀毒软件报告发现病毒，电脑运行很慢，桌面文件打不开。"),
+    ("IP 地址冲突", "电脑提示 IP 地址冲突，网络时断时续。"),
+)
+
+#: What staff answer and note, in both languages.
+ANSWERS = (
+    "已经重启了打印服务，请再试一次。",
+    "请清除浏览器缓存后重新登录。",
+    "We replaced the toner and cleared the paper jam.",
+    "Please try again now: the account was unlocked.",
+    "已将邮箱容量提高到 10 GB。",
+    "The switch port was reset; the connection should be stable again.",
+    "内部备注：供应商下周一上门维修。",
+    "Internal note: waiting for the vendor's replacement part.",
+    "请提供错误截图和电脑的资产编号。",
+    "Could you send a screenshot of the error message?",
+)
+
+
+def _problem_text(rng: random.Random, ticket_id: int) -> tuple[str, str]:
+    """A subject and a description; some carry a code that occurs a few times only."""
+    subject, description = rng.choice(PROBLEMS)
+    if rng.random() < 0.3:
+        description += f" 错误代码 E{rng.randrange(100000):05d}，工单 {ticket_id}。"
+    return subject, description
+
+
+def search_ticket_rows(count: int, desk: Desk, now: datetime, number_format: str,
+                       seed: int = SEED):
+    """The rows of :func:`ticket_rows` with realistic Chinese and English subjects
+    and descriptions (index 2 and 3 of each row)."""
+    rng = random.Random(seed + 1)
+    for row in ticket_rows(count, desk, now, number_format, seed):
+        subject, description = _problem_text(rng, row[0])
+        yield (*row[:2], subject, description, *row[4:])
+
+
+MESSAGE_COLUMNS = ("id", "ticket_id", "kind", "author_id", "body", "created_at")
+
+
+def message_rows(tickets, desk: Desk, seed: int = SEED):
+    """For each ticket row, its description as the first message, then 0-3 replies
+    and internal notes by an agent (tuples in :data:`MESSAGE_COLUMNS` order)."""
+    rng = random.Random(seed + 2)
+    agents = [agent for members in desk.members.values() for agent in members]
+    message_id = 0
+    for row in tickets:
+        ticket_id, description, requester, created = row[0], row[3], row[8], row[13]
+        message_id += 1
+        yield message_id, ticket_id, "public", requester, description, created
+        for n in range(rng.choice((0, 1, 1, 2, 3))):
+            message_id += 1
+            kind = "internal" if rng.random() < 0.3 else "public"
+            yield (message_id, ticket_id, kind, rng.choice(agents), rng.choice(ANSWERS),
+                   created + timedelta(minutes=10 * (n + 1)))
+
+
+def load_with_messages(engine: Engine, settings, count: int,
+                       now: datetime | None = None) -> Desk:
+    """Like :func:`load`, with the text of :func:`search_ticket_rows` and the
+    conversation of :func:`message_rows` (through the search index's triggers on
+    SQLite; ``pg_trgm`` GIN indexes updated by the COPY on PostgreSQL)."""
+    now = now or datetime.now(timezone.utc)
+    desk = create_people(engine, settings)
+    def tickets():  # generated twice (the same rows) rather than kept in memory
+        return search_ticket_rows(count, desk, now, settings.ticket_number_format)
+
+    if engine.dialect.name == "postgresql":
+        _copy_postgresql(engine, tickets())
+        _copy_messages_postgresql(engine, message_rows(tickets(), desk))
+    else:
+        _insert_sqlite(engine, tickets())
+        _insert_messages_sqlite(engine, message_rows(tickets(), desk))
+    return desk
+
+
+def _copy_messages_postgresql(engine: Engine, rows) -> None:
+    columns = ", ".join(MESSAGE_COLUMNS)
+    with engine.begin() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY messages ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.execute(text("SELECT setval('messages_id_seq', (SELECT max(id) FROM messages))"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE messages"))
+
+
+def _insert_messages_sqlite(engine: Engine, rows, batch: int = 5000) -> None:
+    from pyramid_helpdesk.tickets.models import Message
+
+    table = Message.__table__
+    with engine.begin() as connection:
+        chunk: list[dict] = []
+        for row in rows:
+            chunk.append(dict(zip(MESSAGE_COLUMNS, row, strict=True)))
+            if len(chunk) >= batch:
+                connection.execute(insert(table), chunk)
+                chunk = []
+        if chunk:
+            connection.execute(insert(table), chunk)

@@ -150,16 +150,16 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _sqlite_expansion(dbsession: Session, term: str) -> str | None:
-    """The FTS5 query for a two-character term: any trigram that starts with it
-    (``None``: no text contains it). Trigrams are stored case-folded."""
+def _sqlite_expansion(dbsession: Session, term: str) -> list[str] | None:
+    """The trigrams that start with a two-character term (stored case-folded), or
+    ``None`` when there are more than :data:`MAX_EXPANSION`."""
     start = term.lower()
     trigrams = dbsession.execute(
         text("SELECT term FROM search_text_vocab WHERE term >= :start AND term < :stop "
              "LIMIT :limit"),
-        {"start": start, "stop": start + "\U0010ffff", "limit": MAX_EXPANSION},
+        {"start": start, "stop": start + "\U0010ffff", "limit": MAX_EXPANSION + 1},
     ).scalars().all()
-    return " OR ".join(_fts_phrase(trigram) for trigram in trigrams) or None
+    return trigrams if len(trigrams) <= MAX_EXPANSION else None
 
 
 def _indexed_ticket_ids(dialect: str, after: int | None):
@@ -216,29 +216,40 @@ def _page_statement(condition, size: int) -> Select:
     )
 
 
+def _matching(dbsession: Session, dialect: str, form: SearchForm, params: dict):
+    """``(condition on tickets, newest_only)`` for the term, adding its bound values
+    to ``params``; ``(None, None)`` when the index shows that no text contains it."""
+    match = None
+    if dialect == "sqlite" and not form.is_short:
+        match = _fts_phrase(form.q)
+    elif dialect == "sqlite" and len(form.q) == TRIGRAM - 1:
+        trigrams = _sqlite_expansion(dbsession, form.q)
+        if trigrams == []:
+            return None, None
+        if trigrams is not None:
+            match = " OR ".join(_fts_phrase(trigram) for trigram in trigrams)
+    if match is not None:
+        params["match"] = match
+        if form.after is not None:
+            params["bound"] = form.after << 32
+        return Ticket.id.in_(_indexed_ticket_ids(dialect, form.after)), None
+    if dialect == "postgresql" and not form.is_short:
+        return Ticket.id.in_(_indexed_ticket_ids(dialect, form.after)), None
+    oldest = (select(Ticket.id).order_by(Ticket.id.desc()).offset(SHORT_TERM_SCAN - 1)
+              .limit(1).scalar_subquery())
+    return (and_(Ticket.id >= func.coalesce(oldest, 0),
+                 _contains(bindparam("pattern"), dialect)), SHORT_TERM_SCAN)
+
+
 def search(dbsession: Session, scope: Scope, form: SearchForm,
            size: int = PAGE_SIZE) -> Results:
     """One page of the tickets the staff member may see that contain ``form.q``."""
     dialect = dbsession.get_bind().dialect.name
     pattern = like_pattern(form.q)
     params: dict[str, object] = {"pattern": pattern}
-    newest_only = None
-    if form.is_short and not (dialect == "sqlite" and len(form.q) == TRIGRAM - 1):
-        newest_only = SHORT_TERM_SCAN
-        oldest = (select(Ticket.id).order_by(Ticket.id.desc()).offset(SHORT_TERM_SCAN - 1)
-                  .limit(1).scalar_subquery())
-        found = and_(Ticket.id >= func.coalesce(oldest, 0),
-                     _contains(bindparam("pattern"), dialect))
-    else:
-        if dialect == "sqlite":
-            match = _sqlite_expansion(dbsession, form.q) if form.is_short \
-                else _fts_phrase(form.q)
-            if match is None:
-                return Results([], None, None)
-            params["match"] = match
-            if form.after is not None:
-                params["bound"] = form.after << 32
-        found = Ticket.id.in_(_indexed_ticket_ids(dialect, form.after))
+    found, newest_only = _matching(dbsession, dialect, form, params)
+    if found is None:
+        return Results([], None, None)
     rows = dbsession.execute(_page_statement(and_(found, _visible(scope, form)), size),
                              params).all()
     more = len(rows) > size
