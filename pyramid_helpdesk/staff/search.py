@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ..groups.models import ServiceGroup
@@ -174,13 +174,20 @@ def _indexed_ticket_ids(dialect: str, after: int | None):
         select(Message.ticket_id).where(Message.body.ilike(pattern, escape="\\")))
 
 
-def _contains(pattern, dialect: str):
-    """Subject or a message of the ticket contains ``pattern`` (no index)."""
-    def like(column):
-        return column.ilike(pattern, escape="\\") if dialect == "postgresql" \
-            else column.like(pattern, escape="\\")
-    return or_(like(Ticket.subject),
-               exists().where(Message.ticket_id == Ticket.id, like(Message.body)))
+def _like(column, dialect: str):
+    """``column`` contains the term (bound parameter ``pattern``), ignoring case where
+    the database can (SQLite's LIKE folds ASCII letters only)."""
+    pattern = bindparam("pattern")
+    return column.ilike(pattern, escape="\\") if dialect == "postgresql" \
+        else column.like(pattern, escape="\\")
+
+
+def _recent_ticket_ids(dialect: str, since):
+    """Ids of tickets from id ``since`` on whose subject or messages contain the term:
+    two range scans (a correlated EXISTS in an OR would read every message)."""
+    return select(Ticket.id).where(Ticket.id >= since, _like(Ticket.subject, dialect)).union(
+        select(Message.ticket_id).where(Message.ticket_id >= since,
+                                        _like(Message.body, dialect)))
 
 
 def _visible(scope: Scope, form: SearchForm):
@@ -237,8 +244,7 @@ def _matching(dbsession: Session, dialect: str, form: SearchForm, params: dict):
         return Ticket.id.in_(_indexed_ticket_ids(dialect, form.after)), None
     oldest = (select(Ticket.id).order_by(Ticket.id.desc()).offset(SHORT_TERM_SCAN - 1)
               .limit(1).scalar_subquery())
-    return (and_(Ticket.id >= func.coalesce(oldest, 0),
-                 _contains(bindparam("pattern"), dialect)), SHORT_TERM_SCAN)
+    return Ticket.id.in_(_recent_ticket_ids(dialect, func.coalesce(oldest, 0))), SHORT_TERM_SCAN
 
 
 def search(dbsession: Session, scope: Scope, form: SearchForm,
@@ -263,15 +269,16 @@ def search(dbsession: Session, scope: Scope, form: SearchForm,
 
 def _first_matches(dbsession: Session, ticket_ids: list[int], pattern: str,
                    dialect: str) -> dict[int, str]:
-    """For each ticket, the body of its first message containing the term."""
+    """For each ticket, the body of its first message containing the term: one
+    lookup per ticket by ``(ticket_id, id)`` (the trigram index would read every
+    message that contains a common term)."""
     if not ticket_ids:
         return {}
-    body = Message.body.ilike(pattern, escape="\\") if dialect == "postgresql" \
-        else Message.body.like(pattern, escape="\\")
-    first = (select(func.min(Message.id)).where(Message.ticket_id.in_(ticket_ids), body)
-             .group_by(Message.ticket_id))
-    return dict(dbsession.execute(
-        select(Message.ticket_id, Message.body).where(Message.id.in_(first))).all())
+    first = (select(Message.body)
+             .where(Message.ticket_id == Ticket.id, _like(Message.body, dialect))
+             .order_by(Message.id).limit(1).scalar_subquery())
+    return dict(dbsession.execute(select(Ticket.id, first).where(Ticket.id.in_(ticket_ids)),
+                                  {"pattern": pattern}).all())
 
 
 def _first(term: str, content: str):
