@@ -58,6 +58,7 @@ def _form_page(request, form: NewTicketForm, groups: list[tuple[int, str]]) -> d
 
 
 def _default_channel(request) -> str:
+    """``staff`` when registered (it is, by the core), else the first registered channel."""
     channels = request.registry.helpdesk_plugins.channels
     return DEFAULT_CHANNEL if DEFAULT_CHANNEL in channels else next(iter(channels), "")
 

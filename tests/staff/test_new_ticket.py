@@ -98,20 +98,26 @@ def test_a_new_requester_needs_a_name_and_every_typed_value_is_kept(helpdesk, st
     ({"category": "astrology"}, "category", "Please choose a category from the list."),
     ({"priority": "whenever"}, "priority", "Please choose a priority from the list."),
     ({"channel": "carrier-pigeon"}, "channel", "Please choose a channel from the list."),
-    ({"phone": "call me"}, None, None),  # a known requester's phone field is ignored
+    ({"email": "new@example.net", "name": "Nia", "phone": "call me"}, "phone",
+     "Please write the number with digits"),
 ])
 def test_a_bad_field_is_marked_and_nothing_is_created(helpdesk, staff, fields, field, message):
     csrf = helpdesk.login("firstline@example.org")
     values = {"email": "user@example.org", "subject": "Cannot print", **fields}
-    if field is None:
-        post(helpdesk, csrf, **values)
-        assert len(tickets_of(helpdesk, "user@example.org")) == 1
-        return
     page = post(helpdesk, csrf, status=400, **values)
-    assert tickets_of(helpdesk, "user@example.org") == []
+    assert helpdesk.dbsession.scalars(select(Ticket.id)).all() == []
     assert re.search(rf'id="{field}"[^>]*?aria-invalid="true"', page.text, re.S), field
     assert re.search(rf'<p id="{field}-error" class="field-error">[^<]*{re.escape(message)}',
                      page.text.replace("&#39;", "'")), message
+
+
+def test_the_new_person_fields_are_ignored_for_a_known_requester(helpdesk, staff):
+    csrf = helpdesk.login("firstline@example.org")
+    post(helpdesk, csrf, email="user@example.org", subject="Cannot print", name="Someone Else",
+         phone="call me")
+    assert len(tickets_of(helpdesk, "user@example.org")) == 1
+    helpdesk.refresh(staff.user)
+    assert (staff.user.name, staff.user.phone) == ("User", "")
 
 
 def test_a_refused_attachment_is_marked_and_a_good_one_is_kept(helpdesk, staff):
