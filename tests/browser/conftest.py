@@ -131,3 +131,40 @@ def screenshot(page, browser_locale):
         return path
 
     return take
+
+
+@pytest.fixture
+def open_tab(chromium, browser_locale):
+    """``open_tab()``: a tab in a browser context of its own (its own cookies, so
+    another person), in ``browser_locale``; ``open_tab(phone=True)`` is a 390 px
+    wide touch screen. Every context opened is closed after the test."""
+    contexts = []
+
+    def open_one(phone: bool = False):
+        if phone:
+            context = chromium.new_context(locale=browser_locale,
+                                           viewport={"width": 390, "height": 844},
+                                           is_mobile=True, has_touch=True)
+        else:
+            context = chromium.new_context(locale=browser_locale,
+                                           viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_one
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_of(browser_locale):
+    """``screenshot_of(tab, name)`` saves any tab as screenshots/<name>-<locale>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(tab, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}-{browser_locale}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
