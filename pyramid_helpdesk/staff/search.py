@@ -42,6 +42,8 @@ MAX_QUERY = 200
 TRIGRAM = 3
 #: How many of the newest tickets a term too short for the index searches.
 SHORT_TERM_SCAN = 5_000
+#: How many of the newest tickets PostgreSQL reads first, for a common term.
+COMMON_TERM_WINDOW = 2_000
 #: At most this many trigrams stand for a two-character term on SQLite.
 MAX_EXPANSION = 2_000
 SNIPPET_CONTEXT = 40  # characters shown on each side of the match
@@ -223,28 +225,41 @@ def _page_statement(condition, size: int) -> Select:
     )
 
 
+def _newest_below(after: int | None, count: int):
+    """The lowest id of the ``count`` newest tickets (below ``after``), or 0."""
+    newest = select(Ticket.id).order_by(Ticket.id.desc())
+    if after is not None:
+        newest = newest.where(Ticket.id < after)
+    return func.coalesce(newest.offset(count - 1).limit(1).scalar_subquery(), 0)
+
+
 def _matching(dbsession: Session, dialect: str, form: SearchForm, params: dict):
-    """``(condition on tickets, newest_only)`` for the term, adding its bound values
-    to ``params``; ``(None, None)`` when the index shows that no text contains it."""
+    """``(conditions on tickets, newest_only)`` for the term, adding their bound
+    values to ``params``: each condition finds the term, the first ones cheaply in
+    the newest tickets only (a page they fill is the right page), the last one in
+    all; ``([], None)`` when the index shows that no text contains it."""
     match = None
     if dialect == "sqlite" and not form.is_short:
         match = _fts_phrase(form.q)
     elif dialect == "sqlite" and len(form.q) == TRIGRAM - 1:
         trigrams = _sqlite_expansion(dbsession, form.q)
         if trigrams == []:
-            return None, None
+            return [], None
         if trigrams is not None:
             match = " OR ".join(_fts_phrase(trigram) for trigram in trigrams)
     if match is not None:
         params["match"] = match
         if form.after is not None:
             params["bound"] = form.after << 32
-        return Ticket.id.in_(_indexed_ticket_ids(dialect, form.after)), None
+        return [Ticket.id.in_(_indexed_ticket_ids(dialect, form.after))], None
     if dialect == "postgresql" and not form.is_short:
-        return Ticket.id.in_(_indexed_ticket_ids(dialect, form.after)), None
-    oldest = (select(Ticket.id).order_by(Ticket.id.desc()).offset(SHORT_TERM_SCAN - 1)
-              .limit(1).scalar_subquery())
-    return Ticket.id.in_(_recent_ticket_ids(dialect, func.coalesce(oldest, 0))), SHORT_TERM_SCAN
+        # A common term fills a page from the newest tickets; the GIN bitmap would
+        # read and sort every ticket that contains it.
+        recent = _recent_ticket_ids(dialect, _newest_below(form.after, COMMON_TERM_WINDOW))
+        return [Ticket.id.in_(recent), Ticket.id.in_(_indexed_ticket_ids(dialect, form.after))
+                ], None
+    oldest = _newest_below(None, SHORT_TERM_SCAN)
+    return [Ticket.id.in_(_recent_ticket_ids(dialect, oldest))], SHORT_TERM_SCAN
 
 
 def search(dbsession: Session, scope: Scope, form: SearchForm,
@@ -253,11 +268,13 @@ def search(dbsession: Session, scope: Scope, form: SearchForm,
     dialect = dbsession.get_bind().dialect.name
     pattern = like_pattern(form.q)
     params: dict[str, object] = {"pattern": pattern}
-    found, newest_only = _matching(dbsession, dialect, form, params)
-    if found is None:
-        return Results([], None, None)
-    rows = dbsession.execute(_page_statement(and_(found, _visible(scope, form)), size),
-                             params).all()
+    conditions, newest_only = _matching(dbsession, dialect, form, params)
+    rows = []
+    for found in conditions:
+        rows = dbsession.execute(_page_statement(and_(found, _visible(scope, form)), size),
+                                 params).all()
+        if len(rows) > size:
+            break
     more = len(rows) > size
     rows = rows[:size]
     in_subject = {row[0] for row in rows if _first(form.q, row[2])}
