@@ -25,6 +25,7 @@ class StaffRoot:
     __acl__ = [
         *((Allow, principal, ("staff", "staff.supervise")) for principal in SUPERVISORS),
         (Allow, f"role:{Role.agent.value}", "staff"),
+        (Allow, f"role:{Role.coordinator.value}", "coordinate"),  # the console's Groups link
         DENY_ALL,
     ]
 

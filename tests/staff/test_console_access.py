@@ -88,3 +88,12 @@ def test_the_site_header_links_staff_to_the_console(helpdesk, staff, who, shown)
     helpdesk.login(f"{who}@example.org")
     assert ('<a href="/staff">Staff</a>' in " ".join(helpdesk.app.get("/").text.split())) \
         is shown
+
+
+@pytest.mark.parametrize("who, shown", [("coordinator", True), ("firstline", False),
+                                        ("agent", False)])
+def test_the_console_links_to_group_management_for_coordinators_only(helpdesk, staff, who,
+                                                                      shown):
+    helpdesk.login(f"{who}@example.org")
+    for path in LISTS:
+        assert ('href="/staff/groups"' in helpdesk.app.get(path).text) is shown, path
