@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
+from sqlalchemy.exc import IntegrityError
 
 from ..i18n import _
 from ..people.models import Role
@@ -87,11 +88,15 @@ def save_group_form(request):
     form = GroupForm.from_post(request.POST)
     if not form.errors:
         try:
-            saved, previous = save_group(
-                request.dbsession, group, name=form.name, description=form.description,
-                email=form.normalized_email, first_line=form.first_line)
+            with request.dbsession.begin_nested():  # a refusal undoes what it wrote
+                saved, previous = save_group(
+                    request.dbsession, group, name=form.name, description=form.description,
+                    email=form.normalized_email, first_line=form.first_line)
         except GroupRefused as refused:
             form.errors[refused.field] = refused.message
+        except IntegrityError:  # another coordinator saved the same name at this moment
+            form.errors["name"] = _("Another group is called ${name}.",
+                                    mapping={"name": form.name})
         else:
             _flash(request, _("Group ${name} saved.", mapping={"name": saved.name}))
             if previous is not None:

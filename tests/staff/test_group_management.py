@@ -444,3 +444,23 @@ def test_an_unknown_role_is_a_bad_request(helpdesk, staff, admin):
         status=400)
     helpdesk.refresh(staff.agent)
     assert staff.agent.role is Role.agent
+
+
+def test_a_name_taken_at_the_same_moment_is_a_form_error_not_a_crash(helpdesk, staff,
+                                                                     monkeypatch):
+    """Two coordinators saving one new name at once: the database's unique constraint
+    answers the second, and the form says so with the name kept."""
+    from pyramid_helpdesk.groups import views
+
+    def racing_save(dbsession, group, **fields):
+        dbsession.add_all([ServiceGroup(name=fields["name"]), ServiceGroup(name=fields["name"])])
+        dbsession.flush()
+
+    monkeypatch.setattr(views, "save_group", racing_save)
+    token = helpdesk.login("coordinator@example.org")
+    page = helpdesk.app.post("/staff/groups/new", {"csrf_token": token, "name": "Printing"},
+                             status=400)
+    assert "Another group is called Printing." in page.text
+    assert 'value="Printing"' in page.text
+    assert helpdesk.dbsession.scalar(
+        select(ServiceGroup).where(ServiceGroup.name == "Printing")) is None
