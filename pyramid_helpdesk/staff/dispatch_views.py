@@ -26,9 +26,9 @@ from ..tickets.services import DEFAULT_AUTHORIZATION_PERIOD, TRANSITIONS
 from .ticket_view import (
     STALE,
     changed_since,
+    event_rows,
     expected_version_of,
     history,
-    holder_names,
     seen_event_of,
 )
 
@@ -115,11 +115,10 @@ def dispatch_page(request, context, form: DispatchForm | None = None,
     """What the dispatch page shows; a ``stale`` page lists what changed meanwhile."""
     ticket = context.ticket
     dbsession = request.dbsession
-    events = request.tickets.events(ticket)
+    events = event_rows(dbsession, ticket.id)
     changed = []
     if stale:
-        entries = history(events, *holder_names(dbsession, events))
-        changed = changed_since(entries, seen_event_of(request.POST))
+        changed = changed_since(history(events), seen_event_of(request.POST))
     return {
         "ticket": ticket,
         "supervises": bool(request.has_permission("staff.supervise", context)),

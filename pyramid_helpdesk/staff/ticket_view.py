@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from string import Template
 from typing import Any, Sequence
 
+from pyramid.i18n import TranslationString
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from ..attachments.models import Attachment
 from ..db.types import utcnow
@@ -61,7 +65,7 @@ class Forms:
 class HistoryEntry:
     """One event of the ticket as the history lists it."""
 
-    event: TicketEvent
+    event: Row  # of :func:`event_rows`
     name: Any
     actor: str | None
     holder: str | None = None
@@ -103,16 +107,69 @@ def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
     return [OtherTicket(*row) for row in rows]
 
 
-def holder_names(dbsession, events: Sequence[TicketEvent]) -> tuple[dict, dict]:
-    """The names of the groups and people the events hand the ticket to (two statements)."""
-    group_ids = {e.to_group_id for e in events if e.to_group_id is not None}
-    person_ids = {e.to_person_id for e in events if e.to_person_id is not None}
-    groups = dict(dbsession.execute(
-        select(ServiceGroup.id, ServiceGroup.name).where(ServiceGroup.id.in_(group_ids))
-    ).all()) if group_ids else {}
-    people = {person.id: person.display_name for person in dbsession.scalars(
-        select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
-    return groups, people
+def _display_name(person):
+    """SQL for :attr:`Person.display_name`: the name, or the address without one."""
+    return func.coalesce(func.nullif(person.name, ""), person.email)
+
+
+@lru_cache(maxsize=1)
+def _events_statement():
+    """The statement of :func:`event_rows`, built once (its ticket is a bound value)."""
+    actor, person = aliased(Person), aliased(Person)
+    return (
+        select(TicketEvent.id, TicketEvent.kind, TicketEvent.created_at,
+               TicketEvent.from_status, TicketEvent.to_status, TicketEvent.to_address,
+               TicketEvent.detail, _display_name(actor).label("actor_name"),
+               ServiceGroup.name.label("group_name"), _display_name(person).label("person_name"))
+        .outerjoin(actor, actor.id == TicketEvent.actor_id)
+        .outerjoin(ServiceGroup, ServiceGroup.id == TicketEvent.to_group_id)
+        .outerjoin(person, person.id == TicketEvent.to_person_id)
+        .where(TicketEvent.ticket_id == bindparam("ticket_id")).order_by(TicketEvent.id))
+
+
+def event_rows(dbsession, ticket_id: int) -> Sequence[Row]:
+    """The ticket's events, oldest first, each with the names of its actor and of the
+    group and person it handed the ticket to (``actor_name``, ``group_name``,
+    ``person_name``): one statement of plain rows, whatever the number of events."""
+    return dbsession.execute(_events_statement(), {"ticket_id": ticket_id}).all()
+
+
+BY = _("by ${name}")
+SIZE = _("${size} bytes")
+QUOTED = _("Quoted text")
+INTERNAL = _("internal note")
+
+
+class Labels(dict):
+    """The texts a page repeats on many lines (status and event names, "by <name>",
+    file sizes), each translated once per page instead of once per line."""
+
+    def __init__(self, request):
+        super().__init__()
+        self.translate = request.localizer.translate
+
+    def __missing__(self, text) -> str:
+        value = self[text] = self.translate(
+            text if isinstance(text, TranslationString) else _(text))
+        return value
+
+    def by(self, name: str) -> str:
+        """"by <name>", in the page's language."""
+        return Template(self[BY]).safe_substitute(name=name)
+
+    def size(self, size: int) -> str:
+        """"<size> bytes", in the page's language."""
+        return Template(self[SIZE]).safe_substitute(size=size)
+
+    @property
+    def quoted(self) -> str:
+        """The summary of a message's folded quoted history."""
+        return self[QUOTED]
+
+    @property
+    def internal(self) -> str:
+        """The badge of an internal note."""
+        return self[INTERNAL]
 
 
 def _changed(detail: dict[str, Any]) -> list[Change]:
@@ -128,13 +185,12 @@ def _changed(detail: dict[str, Any]) -> list[Change]:
     return changes
 
 
-def history(events: Sequence[TicketEvent], groups: dict, people: dict) -> list[HistoryEntry]:
-    """The events as the history shows them, oldest first."""
+def history(events: Sequence[Row]) -> list[HistoryEntry]:
+    """The events (rows of :func:`event_rows`) as the history shows them, oldest first."""
     entries = []
     for event in events:
         detail = event.detail or {}
-        holder = " / ".join(name for name in (groups.get(event.to_group_id),
-                                              people.get(event.to_person_id)) if name)
+        holder = " / ".join(name for name in (event.group_name, event.person_name) if name)
         if event.kind is EventKind.changed:
             changes = _changed(detail)
         elif event.kind is EventKind.edited:
@@ -142,7 +198,7 @@ def history(events: Sequence[TicketEvent], groups: dict, people: dict) -> list[H
         else:
             changes = []
         entries.append(HistoryEntry(
-            event, EVENT_NAMES[event.kind], event.actor.display_name if event.actor else None,
+            event, EVENT_NAMES[event.kind], event.actor_name,
             holder=event.to_address or holder or None, changes=changes,
             merged_into=detail.get("into") if event.kind is EventKind.merged else None,
             merged_from=detail.get("from") if event.kind is EventKind.merged else None,
@@ -189,10 +245,10 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
     files: dict[int | None, list[Attachment]] = {}
     for attachment in tickets.attachments(ticket):
         files.setdefault(attachment.message_id, []).append(attachment)
-    events = tickets.events(ticket)
+    events = event_rows(dbsession, ticket.id)
     edited = any(event.kind is EventKind.edited for event in events)
     first = messages[0].id if messages else None
-    entries = history(events, *holder_names(dbsession, events))
+    entries = history(events)
     forms = forms or Forms()
     settings = request.helpdesk_settings
     return {
@@ -216,6 +272,7 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
         "now": now,
         **ticket_facts(request, ticket, now),
         "forms": forms,
+        "labels": Labels(request),
         "alert": STALE if stale else alert,
         "can_reply": ticket.status in TRANSITIONS["reply"],
         "can_take": ticket.status in TRANSITIONS["take"]
