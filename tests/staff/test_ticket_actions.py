@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pyramid_helpdesk.attachments.models import Attachment
 from pyramid_helpdesk.notifications.models import Notification
+from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back
 from pyramid_helpdesk.tickets.models import (
     EventKind,
     ExternalAuthorization,
@@ -90,6 +91,27 @@ def test_a_refused_file_keeps_the_text(helpdesk, staff, held):
     assert "cannot be attached" in page.text
     assert helpdesk.dbsession.scalars(select(Message).where(
         Message.ticket_id == held.id, Message.kind == MessageKind.internal)).all() == []
+
+
+def test_a_file_over_the_size_limit_keeps_the_note(helpdesk_database_url, helpdesk_engine,
+                                                  tmp_path):
+    settings = make_test_settings(helpdesk_database_url, str(tmp_path), **{
+        "helpdesk.plugins": "web", "helpdesk.attachments.max_size": "1KB"})
+    with rolled_back(build_app(settings, helpdesk_engine), helpdesk_engine) as desk:
+        desk.person("agent@example.org", "agent")
+        desk.group("First line", desk.person("firstline@example.org", "agent"),
+                   first_line=True)
+        ticket = desk.ticket(desk.person("user@example.org"), description="Screen flickers.")
+        desk.login("firstline@example.org")
+        form = desk.app.get(f"/staff/tickets/{ticket.number}").forms["note-form"]
+        form["body"] = "The driver log."
+        form["attachment"] = [webtest.Upload("driver.log", b"x" * 2048, "text/plain")]
+        page = form.submit(status=400)
+        assert re.search(r'id="note-attachment"[^>]*aria-invalid="true"', page.text)
+        assert "“driver.log” is larger than 1 KB" in page.text
+        assert page.forms["note-form"]["body"].value == "The driver log."
+        assert desk.dbsession.scalars(select(Message).where(
+            Message.ticket_id == ticket.id, Message.kind == MessageKind.internal)).all() == []
 
 
 @pytest.mark.parametrize("operation, status, notice", [
