@@ -28,8 +28,10 @@ SECOND_LINE = "secondline@example.org"
 REQUESTER = "user@example.org"
 STAFF_TICKET = re.compile(r"/staff/tickets/(HD-\d{6})(#.*)?$")
 #: The console pages a phone must show without sideways scrolling ({number}: a ticket).
-PHONE_PAGES = ("/staff/tickets/{number}", "/staff/tickets/{number}/dispatch", "/staff/new",
-               "/staff/inbox", "/staff/unprocessed", "/staff/search?q=Wi-Fi", "/staff/duty")
+PHONE_PAGES = ("/staff", "/staff/tickets/{number}", "/staff/tickets/{number}/dispatch",
+               "/staff/tickets/{number}/flow", "/staff/new", "/staff/inbox",
+               "/staff/undispatched", "/staff/unprocessed", "/staff/search?q=Wi-Fi",
+               "/staff/duty")
 
 
 def shown(browser_locale: str, msgid: str, **mapping) -> str:
