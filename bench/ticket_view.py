@@ -48,6 +48,7 @@ class ViewRow:
     database: str
     version: str
     figures: Figures
+    cpu: Figures  # this process's CPU time per page (the machine's load left out)
     notes: list[str]
 
     @property
@@ -176,20 +177,23 @@ def measure(url: str | None, workdir: Path, requests: int, warmup: int) -> ViewR
             loaded(target, workdir / "files") as (client, path, engine):
         for _ in range(warmup):
             _fetch(client, path)
-        latencies, problems = [], []
+        latencies, cpu, problems = [], [], []
         started = time.perf_counter()
         for _ in range(requests):
-            before = time.perf_counter()
+            before, before_cpu = time.perf_counter(), time.thread_time()
             problem = _fetch(client, path)
             if problem is None:
                 latencies.append(time.perf_counter() - before)
+                cpu.append(time.thread_time() - before_cpu)
             else:
                 problems.append(problem)
-        figures = Figures.from_latencies(latencies, len(problems),
-                                         time.perf_counter() - started)
-        row = ViewRow(engine.dialect.name, server_version(engine), figures, problems[:5])
+        seconds = time.perf_counter() - started
+        figures = Figures.from_latencies(latencies, len(problems), seconds)
+        row = ViewRow(engine.dialect.name, server_version(engine), figures,
+                      Figures.from_latencies(cpu, 0, seconds), problems[:5])
     _log(f"  {row.label}: p50 {figures.p50_ms:.2f} ms, p95 {figures.p95_ms:.2f} ms, "
-         f"{figures.errors} error(s)")
+         f"{figures.errors} error(s); CPU p50 {row.cpu.p50_ms:.2f} ms, "
+         f"p95 {row.cpu.p95_ms:.2f} ms")
     return row
 
 
@@ -218,14 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url:
         where += f" (server of {public_url(args.database_url)})"
     print(f"\nstaff ticket view: {args.requests} timed GETs per database after "
-          f"{args.warmup} untimed; {where}\n")
+          f"{args.warmup} untimed; {where}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs\n")
     print(format_table([Row(f"ticket_view_{r.database}", r.label, [r.figures], r.notes)
                         for r in rows], unit="pages/s"))
     print()
     for row in rows:
         meets = "meets" if row.figures.p95_ms <= TARGET_P95_MS else "ABOVE"
         print(f"{row.label}: p95 {row.figures.p95_ms:.2f} ms (target <= {TARGET_P95_MS:g} ms: "
-              f"{meets} target)")
+              f"{meets} target); CPU time of this process per page: p50 "
+              f"{row.cpu.p50_ms:.2f} ms, p95 {row.cpu.p95_ms:.2f} ms")
         for note in row.notes:
             print(f"note: {row.label}: {note}")
     return 0

@@ -97,13 +97,20 @@ def expected_version_of(post) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+@lru_cache(maxsize=1)
+def _other_tickets_statement():
+    """The statement of :func:`other_tickets`, built once (its values are bound)."""
+    return (
+        select(Ticket.number, Ticket.subject, Ticket.status, Ticket.created_at)
+        .where(Ticket.requester_id == bindparam("requester_id"),
+               Ticket.id != bindparam("ticket_id"), Ticket.number.is_not(None))
+        .order_by(Ticket.id.desc()).limit(OTHER_TICKETS))
+
+
 def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
     """The requester's newest other tickets (``ix_tickets_requester_id_id``, bounded)."""
-    rows = dbsession.execute(
-        select(Ticket.number, Ticket.subject, Ticket.status, Ticket.created_at)
-        .where(Ticket.requester_id == ticket.requester_id, Ticket.id != ticket.id,
-               Ticket.number.is_not(None))
-        .order_by(Ticket.id.desc()).limit(OTHER_TICKETS))
+    rows = dbsession.execute(_other_tickets_statement(),
+                             {"requester_id": ticket.requester_id, "ticket_id": ticket.id})
     return [OtherTicket(*row) for row in rows]
 
 
