@@ -1,10 +1,11 @@
 """What the staff view of one ticket shows, read in a fixed number of statements.
 
 The ticket (with its requester, holders and CCs) comes with the route's context;
-this module adds the conversation (authors joined), its files, the history
-(actors joined, the groups and people it names in two statements), the
+this module adds the conversation (authors joined), its files, the history (one
+statement of rows that also names each event's actor and new holder), the
 requester's other tickets (one bounded index scan) and the outside
-authorisations, whatever the number of messages or events. It also keeps the
+authorisations, whatever the number of messages or events. Texts repeated on
+every line are translated once per page (:class:`Labels`). It also keeps the
 state of the page's forms, so that a refused or stale action shows the page
 again with what the staff member typed.
 """
