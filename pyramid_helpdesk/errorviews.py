@@ -19,10 +19,13 @@ def not_found(request):
 
 @forbidden_view_config(renderer=ERROR_TEMPLATE)
 def forbidden(exc, request):
-    """Anonymous: go log in. A ticket one may not see: 404, as if it did not exist."""
+    """Anonymous: go log in. A ticket page one may not open, or an action on a ticket one
+    may not even see, whatever the method: 404, as if the ticket did not exist."""
     if request.identity is None and request.method == "GET":
         return HTTPSeeOther(request.route_path("auth.login", _query={"next": request.path_qs}))
-    if isinstance(getattr(request, "context", None), TicketResource) and request.method == "GET":
+    context = getattr(request, "context", None)
+    if isinstance(context, TicketResource) and request.identity is not None and (
+            request.method == "GET" or not request.has_permission("ticket.view", context)):
         return not_found(request)
     request.response.status = 403
     return {"title": _("Forbidden"), "detail": _("You may not do this.")}

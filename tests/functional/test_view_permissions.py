@@ -5,8 +5,8 @@ def route_views(app):
     """(route name, request methods, permission, require_csrf) of every view on a route."""
     for view in app.registry.introspector.get_category("views"):
         item = view["introspectable"]
-        if item["route_name"] is None:
-            continue  # exception views (not found, forbidden, errors)
+        if item["route_name"] is None or item["exception_only"]:
+            continue  # exception views (not found, forbidden, errors), route-specific too
         permissions = [r["value"] for r in view["related"] if r.category_name == "permissions"]
         yield (item["route_name"], item["request_methods"],
                permissions[0] if permissions else None, item["require_csrf"])

@@ -12,10 +12,8 @@ agent; ``coord`` a coordinator in no group.
 
 Answers: ``200`` a page; ``303`` done, sent on; ``303*`` sent back with the
 action refused inside (bulk: "not yours to manage"); ``login`` sent to the login
-page; ``401``/``403``/``404`` refused, where 404 hides a ticket one may not see.
-``X!Y``: a mature helpdesk answers ``X`` but the app answers ``Y`` (a known
-defect, an ``xfail(strict=True)``: fixing it turns the test red until the mark
-goes). Whatever is refused (or 303*) changes no row of the database.
+page; ``401``/``403``/``404`` refused, where 404 hides a ticket one may not see
+(whatever the method). Whatever is refused (or 303*) changes no row of the database.
 """
 from __future__ import annotations
 
@@ -43,19 +41,19 @@ staff.new_ticket           POST    403    403       303      303    303   303
 staff.people               GET     login  403       200      200    200   200
 staff.bulk                 POST    403    403       303*     303    303   303
 staff.ticket               GET     login  404       404      200    200   200
-staff.ticket.reply         POST    403    403       404!403  303    303   303
-staff.ticket.note          POST    403    403       404!403  303    303   303
-staff.ticket.status        POST    403    403       404!403  303    303   303
-staff.ticket.take          POST    403    403       404!403  303    303   303
-staff.ticket.change        POST    403    403       404!403  303    303   303
+staff.ticket.reply         POST    403    403       404      303    303   303
+staff.ticket.note          POST    403    403       404      303    303   303
+staff.ticket.status        POST    403    403       404      303    303   303
+staff.ticket.take          POST    403    403       404      303    303   303
+staff.ticket.change        POST    403    403       404      303    303   303
 staff.ticket.dispatch      GET     login  404       404      200    200   200
-staff.ticket.dispatch      POST    403    403       404!403  303    303   303
-staff.ticket.revoke        POST    403    403       404!403  303    303   303
+staff.ticket.dispatch      POST    403    403       404      303    303   303
+staff.ticket.revoke        POST    403    403       404      303    303   303
 staff.ticket.merge         GET     login  404       404      200    200   200
-staff.ticket.merge/preview POST    403    403       404!403  200    200   200
-staff.ticket.merge/confirm POST    403    403       404!403  303    303   303
+staff.ticket.merge/preview POST    403    403       404      200    200   200
+staff.ticket.merge/confirm POST    403    403       404      303    303   303
 staff.flow                 GET     login  404       404      200    200   200
-staff.nudge                POST    403    403       404!403  403    303   303
+staff.nudge                POST    403    403       404      403    303   303
 groups.list                GET     login  403       403      403    403   200
 groups.new                 GET     login  403       403      403    403   200
 groups.new                 POST    403    403       403      403    403   303
@@ -204,27 +202,13 @@ def sign_in(helpdesk, staff, actor: str) -> str:
     return helpdesk.login(getattr(staff, attribute).email)
 
 
-class DefectChanged(Exception):
-    """A known defect's answer is no longer what the table says: update the table."""
-
-
 def case_id(case) -> str:
     request, method, actor, _cell = case
     return f"{method}-{request}-{actor}"
 
 
-def marked(case):
-    """The case, marked as a known defect of the app when its cell says ``X!Y``."""
-    request, method, actor, cell = case
-    if "!" in cell:
-        want, got = cell.split("!")
-        return pytest.param(*case, id=case_id(case), marks=pytest.mark.xfail(
-            strict=True, raises=AssertionError,
-            reason=f"the app answers {got} where {want} is expected"))
-    return pytest.param(*case, id=case_id(case))
-
-
-@pytest.mark.parametrize("request_name, method, actor, cell", [marked(c) for c in CASES])
+@pytest.mark.parametrize("request_name, method, actor, cell", CASES,
+                         ids=[case_id(case) for case in CASES])
 def test_each_staff_route_answers_each_person_as_the_table_says(
         helpdesk, staff, world, request_name, method, actor, cell):
     csrf = sign_in(helpdesk, staff, actor)
@@ -235,9 +219,7 @@ def test_each_staff_route_answers_each_person_as_the_table_says(
     else:
         answer = helpdesk.app.post(path, {**form, "csrf_token": csrf}, expect_errors=True)
 
-    want, _, known_defect = cell.partition("!")
-    if known_defect and answer.status_int != int(known_defect):
-        raise DefectChanged(f"answered {answer.status_int}, the table says {cell}")
+    want = cell
     if want == "login":
         assert answer.status_int == 303, answer.text[:500]
         assert re.search(r"/login\?next=", answer.headers["Location"])
