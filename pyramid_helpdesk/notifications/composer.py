@@ -54,13 +54,15 @@ def _holder_addresses(ticket, helpdesk) -> list[str]:
     return []
 
 
-def _by_language(helpdesk, recipients: list[str]) -> dict[str, list[str]]:
-    """``recipients`` grouped by the language each one reads, in their order."""
+def _by_language(helpdesk, recipients: list[str], known=()) -> dict[str, list[str]]:
+    """``recipients`` grouped by the language each one reads, in their order; the
+    locales of the people in ``known`` are taken from them, the others looked up."""
     default = helpdesk.settings.default_locale
-    lowered = {r.lower() for r in recipients}
-    locales = dict(helpdesk.dbsession.execute(
-        select(Person.email, Person.locale).where(Person.email.in_(lowered))
-    ).all()) if lowered else {}
+    locales = {person.email.lower(): person.locale for person in known}
+    lowered = {r.lower() for r in recipients}.difference(locales)
+    if lowered:
+        locales.update(helpdesk.dbsession.execute(
+            select(Person.email, Person.locale).where(Person.email.in_(lowered))).all())
     groups: dict[str, list[str]] = {}
     for recipient in recipients:
         locale = language_of(locales.get(recipient.lower()), default)
@@ -73,7 +75,7 @@ def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=()):
     written with ``t``, the translating function of that language."""
     skip = {a.lower() for a in exclude if a}
     wanted = [r for r in recipients if r and r.lower() not in skip]
-    for locale, addresses in _by_language(helpdesk, wanted).items():
+    for locale, addresses in _by_language(helpdesk, wanted, [ticket.requester]).items():
         subject, lines = compose(localizer_for(locale).translate)
         body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
         helpdesk.outbox.enqueue(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +25,7 @@ from ..groups.models import ServiceGroup
 from ..groups.services import first_line_group_id
 from ..notifications.services import Outbox
 from ..people.models import Person
-from ..people.services import find_by_email, normalize_email
+from ..people.services import find_by_email, find_people_by_email, normalize_email
 from ..plugin.context import HookContext
 from ..plugin.registry import PluginRegistry
 from ..routing import RoutingDecision, decide
@@ -201,13 +201,23 @@ class TicketService:
             holder_group_id=None if draft else self._first_line_group_id(),
             created_at=now, updated_at=now, held_since=now, cc=[],
         )
+        ticket_id = None if draft else self._next_ticket_id()
+        if ticket_id is not None:  # the number goes in with the INSERT: no UPDATE
+            ticket.id = ticket_id
+            ticket.number = self.settings.ticket_number(ticket_id, now.year)
         self.dbsession.add(ticket)
-        self.dbsession.flush()  # the id gives the number
-        if not draft:
+        # The ticket's row before the rows that point at it (they have no relationship
+        # to order them by), and its id.
+        self.dbsession.flush()
+        if not draft and ticket_id is None:
             ticket.number = self.settings.ticket_number(ticket.id, now.year)
-        for address in cc_addresses:
-            person = find_by_email(self.dbsession, address)
-            ticket.cc.append(TicketCC(email=address, person_id=person.id if person else None))
+        if cc_addresses:
+            with self.dbsession.no_autoflush:  # only this ticket's rows are pending
+                people = find_people_by_email(self.dbsession, cc_addresses)
+            for address in cc_addresses:
+                person = people.get(address)
+                ticket.cc.append(TicketCC(email=address,
+                                          person_id=person.id if person else None))
         message = Message(
             ticket_id=ticket.id, kind=MessageKind.public, author=requester, body=description,
             body_html=body_html, email_message_id=email_message_id, created_at=now,
@@ -489,6 +499,31 @@ class TicketService:
         if "first_line" not in self._lookups:
             self._lookups["first_line"] = first_line_group_id(self.dbsession)
         return self._lookups["first_line"]
+
+    def _next_ticket_id(self) -> int | None:
+        """Inside :meth:`batch_lookups`, the id the next new ticket gets, so that its
+        number goes in with its INSERT; ``None`` elsewhere (the INSERT gives the id).
+
+        SQLite: one past the highest id, read once per batch (the batch holds the
+        write lock, so nobody else inserts meanwhile: what SQLite itself would
+        choose). PostgreSQL: the next value of the id's sequence.
+        """
+        if self._lookups is None:
+            return None
+        dialect = self.dbsession.get_bind().dialect.name
+        if dialect == "postgresql":
+            with self.dbsession.no_autoflush:  # what is pending goes with the ticket
+                return self.dbsession.scalar(
+                    select(func.nextval(func.pg_get_serial_sequence("tickets", "id"))))
+        if dialect != "sqlite":
+            return None
+        if "next_ticket_id" not in self._lookups:
+            with self.dbsession.no_autoflush:
+                highest = self.dbsession.scalar(select(func.max(Ticket.id)))
+            self._lookups["next_ticket_id"] = (highest or 0) + 1
+        ticket_id = self._lookups["next_ticket_id"]
+        self._lookups["next_ticket_id"] += 1
+        return ticket_id
 
     def _begin(self, ticket: Ticket, operation: str, expected_version: int | None) -> datetime:
         """Check version and transition; return the time of the change."""
