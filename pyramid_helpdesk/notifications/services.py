@@ -14,6 +14,9 @@ class Outbox:
     def __init__(self, dbsession: Session, notifier_names: Iterable[str]):
         self.dbsession = dbsession
         self.notifier_names = tuple(notifier_names)
+        #: Every address queued to through this outbox (lower-cased), rolled back or not:
+        #: who may have more notifications than a count read before the change shows.
+        self.recipients_queued: set[str] = set()
 
     def enqueue(
         self,
@@ -28,6 +31,7 @@ class Outbox:
         """Queue a message to each distinct recipient through every active notifier."""
         rows = []
         for recipient in dict.fromkeys(r for r in recipients if r):
+            self.recipients_queued.add(recipient.lower())
             for notifier in self.notifier_names:
                 row = Notification(
                     notifier=notifier, kind=kind, ticket_id=ticket_id, recipient=recipient,

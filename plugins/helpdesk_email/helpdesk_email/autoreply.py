@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,3 +47,19 @@ def over_autoreply_limit(dbsession: Session, address: str, limit: int, window: t
         )
     )
     return sent >= limit
+
+
+def autoreply_counts(dbsession: Session, addresses: Iterable[str], window: timedelta,
+                     now: datetime) -> dict[str, int]:
+    """:func:`over_autoreply_limit`'s count for several addresses in one query:
+    ``{address: acknowledgements within window}`` (addresses without any are left out)."""
+    wanted = set(addresses)
+    if not wanted:
+        return {}
+    return dict(dbsession.execute(
+        select(Notification.recipient, func.count()).where(
+            Notification.recipient.in_(wanted),
+            Notification.kind == "ticket_created",
+            Notification.created_at > now - window,
+        ).group_by(Notification.recipient)
+    ).all())

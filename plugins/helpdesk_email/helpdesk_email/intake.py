@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -22,15 +22,18 @@ from pyramid_helpdesk.db.types import utcnow
 from pyramid_helpdesk.errors import DomainError, InvalidOperation
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
 from pyramid_helpdesk.intake.services import Fate, IntakeJournal
+from pyramid_helpdesk.people.models import Person
 from pyramid_helpdesk.people.services import (
+    add_requester,
     find_by_email,
     find_or_create_requester,
+    find_people_by_email,
     normalize_email,
 )
 from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
 from pyramid_helpdesk.tickets.services import TicketService
 
-from .autoreply import automatic_reason, over_autoreply_limit
+from .autoreply import automatic_reason, autoreply_counts, over_autoreply_limit
 from .matching import allowed_author, find_ticket
 from .parsing import MalformedMessage, ParsedMessage, parse_message
 from .settings import IntakeSettings
@@ -66,6 +69,17 @@ class Outcome:
         return " ".join(p for p in parts if p)
 
 
+@dataclass
+class _Batch:
+    """What the messages of one batch (one savepoint) read once instead of each:
+    the parsed messages by item id, their senders' accounts by lower-cased address
+    (``None``: no account), and the acknowledgements each sender got lately."""
+
+    parsed: dict[int, ParsedMessage] = field(default_factory=dict)
+    people: dict[str, Person | None] = field(default_factory=dict)
+    acknowledged: dict[str, int] = field(default_factory=dict)
+
+
 class MailIntake:
     """Turns raw messages into tickets and follow-ups on one database session."""
 
@@ -76,6 +90,7 @@ class MailIntake:
         self.settings = settings
         self.clock = clock
         self.journal = IntakeJournal(self.dbsession, CHANNEL, clock)
+        self._batch: _Batch | None = None  # inside _attempt_many's batch savepoint
 
     def ingest(self, raw: bytes) -> Outcome:
         """Journal and process one message; raise :class:`TemporaryFailure` to be retried."""
@@ -162,13 +177,54 @@ class MailIntake:
         if len(items) > 1:
             try:
                 with self.dbsession.begin_nested():
+                    self._batch = self._prepare(items)
                     return [self._attempt(item_id, raw, False, savepoint=False)
                             for item_id, raw in items]
             except DBAPIError:
                 raise
             except Exception:  # noqa: BLE001 - processed again below, one savepoint each
                 log.info("a message failed in a batch; processing each in a savepoint")
+            finally:
+                self._batch = None  # what it read may have been rolled back
         return [self._attempt(item_id, raw, False) for item_id, raw in items]
+
+    def _prepare(self, items: list[tuple[int, bytes]]) -> _Batch:
+        """Parse the batch's messages and read their senders' accounts and recent
+        acknowledgements: one query each for the whole batch."""
+        batch = _Batch()
+        max_part_size = self.tickets.settings.attachments_max_size
+        for item_id, raw in items:
+            if len(raw) > self.settings.max_message_size:
+                continue
+            try:
+                batch.parsed[item_id] = parse_message(raw, max_part_size=max_part_size)
+            except Exception:  # noqa: BLE001 - parsed again by _plan, which decides
+                continue
+        senders = {parsed.from_address for parsed in batch.parsed.values()
+                   if parsed.from_address}
+        found = find_people_by_email(self.dbsession, senders)
+        batch.people = {address.strip().lower(): None for address in senders}
+        batch.people.update(found)
+        batch.acknowledged = autoreply_counts(self.dbsession, senders,
+                                              self.settings.autoreply_window, self.clock())
+        return batch
+
+    def _person(self, address: str) -> Person | None:
+        """The account of ``address``, from the batch when it read it."""
+        key = address.strip().lower()
+        if self._batch is None or key not in self._batch.people:
+            return find_by_email(self.dbsession, address)
+        return self._batch.people[key]
+
+    def _requester(self, address: str, name: str) -> Person:
+        """The account of the sender of a new ticket, created as a requester if unknown."""
+        if self._batch is None or address.strip().lower() not in self._batch.people:
+            return find_or_create_requester(self.dbsession, address, name)
+        person = self._person(address)
+        if person is None:
+            person = add_requester(self.dbsession, address, name)
+            self._batch.people[person.email] = person
+        return person
 
     def _attempt(self, item_id: int, raw: bytes, release: bool,
                  savepoint: bool = True) -> tuple[Outcome, Fate]:
@@ -179,7 +235,7 @@ class MailIntake:
         whole batch (``savepoint=False``: failures while storing propagate).
         """
         try:
-            store, summary = self._plan(raw, release)
+            store, summary = self._plan(raw, release, item_id)
         except (Quarantine, MalformedMessage, DomainError) as exc:
             return self._quarantined(item_id, str(exc), getattr(exc, "summary", ""))
         except DBAPIError:
@@ -207,13 +263,17 @@ class MailIntake:
 
     # -- the pipeline ---------------------------------------------------------------
 
-    def _plan(self, raw: bytes, release: bool) -> tuple[Callable[[], tuple[Outcome, int]], str]:
+    def _plan(self, raw: bytes, release: bool,
+              item_id: int | None = None) -> tuple[Callable[[], tuple[Outcome, int]], str]:
         """Decide what ``raw`` becomes, reading only: the step that stores it, and its
         summary. A message that must wait raises :class:`Quarantine` (or cannot be
         parsed) before anything of it is written."""
         if len(raw) > self.settings.max_message_size and not release:
             raise Quarantine(f"message of {len(raw)} bytes is over the size limit")
-        parsed = parse_message(raw, max_part_size=self.tickets.settings.attachments_max_size)
+        parsed = self._batch.parsed.get(item_id) if self._batch is not None else None
+        if parsed is None:
+            parsed = parse_message(raw,
+                                   max_part_size=self.tickets.settings.attachments_max_size)
         summary = f"{parsed.from_address or '?'}: {parsed.subject}"
         sender = parsed.from_address
         if not sender:
@@ -229,7 +289,8 @@ class MailIntake:
                 raise Quarantine("a delivery failure report that matches no ticket", summary)
             return (lambda: self._bounce(raw, parsed, ticket)), summary
         if ticket is not None:
-            allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock())
+            allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock(),
+                                             self._person)
             if allowed and ticket.status is not TicketStatus.closed:
                 return (lambda: (self._follow_up(ticket, parsed, author), ticket.id)), summary
             if not allowed and self.settings.stranger_follow_up == "quarantine":
@@ -242,8 +303,7 @@ class MailIntake:
         return Outcome("created", created.number, reason), created.id
 
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
-        requester = find_or_create_requester(self.dbsession, parsed.from_address,
-                                             parsed.from_name)
+        requester = self._requester(parsed.from_address, parsed.from_name)
         if requester.undeliverable_since is not None:  # mail from it arrives: it works again
             requester.undeliverable_since = None
         description = self._body(parsed)
@@ -290,9 +350,15 @@ class MailIntake:
         if reason is not None:
             log.info("no acknowledgement to %s: %s", parsed.from_address, reason)
             return False
+        address, limit = parsed.from_address, self.settings.autoreply_limit
+        if (self._batch is not None
+                and address.lower() not in self.tickets.outbox.recipients_queued
+                and self._batch.acknowledged.get(address, 0) < limit):
+            # Read before the batch, nothing queued to it since; a count can only
+            # fall as time passes, so below the limit then is below it now.
+            return True
         return not over_autoreply_limit(
-            self.dbsession, parsed.from_address, self.settings.autoreply_limit,
-            self.settings.autoreply_window, self.clock())
+            self.dbsession, address, limit, self.settings.autoreply_window, self.clock())
 
     def _cc(self, parsed: ParsedMessage, requester: str) -> list[str]:
         if not self.settings.cc_from_mail:

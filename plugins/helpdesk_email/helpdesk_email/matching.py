@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,14 +42,16 @@ def find_ticket(dbsession: Session, tickets: TicketService, parsed: ParsedMessag
     return None
 
 
-def allowed_author(dbsession: Session, ticket: Ticket, address: str,
-                   now) -> tuple[bool, Person | None]:
+def allowed_author(dbsession: Session, ticket: Ticket, address: str, now,
+                   find_person: Callable[[str], Person | None] | None = None,
+                   ) -> tuple[bool, Person | None]:
     """Whether ``address`` may add to ``ticket``, and the person writing, if known.
 
     The requester, a CC, staff, and an outside address authorised on this
-    ticket may; anyone else may not.
+    ticket may; anyone else may not. ``find_person`` looks the address up
+    (default: :func:`find_by_email`; a batch passes the people it read at once).
     """
-    person = find_by_email(dbsession, address)
+    person = find_person(address) if find_person else find_by_email(dbsession, address)
     if ticket.requester.email == address:
         return True, ticket.requester
     if any(cc.email == address for cc in ticket.cc):
