@@ -231,9 +231,11 @@ def test_actions_need_the_csrf_token_and_the_right_to_manage(helpdesk, staff, he
             "person": str(staff.firstline.id)}
     helpdesk.login("agent@example.org")
     helpdesk.app.post(url, post, status=400)  # no token
-    for outsider in ("other-agent@example.org", "user@example.org"):
+    # Someone who may not even see the ticket is told it does not exist; its
+    # requester sees it, but may not manage it.
+    for outsider, status in (("other-agent@example.org", 404), ("user@example.org", 403)):
         token = helpdesk.login(outsider)
-        helpdesk.app.post(url, {**post, "csrf_token": token}, status=403)
+        helpdesk.app.post(url, {**post, "csrf_token": token}, status=status)
     helpdesk.refresh(held)
     assert held.status.value == "open" and held.priority.value == "normal"
     assert held.holder_person_id == staff.agent.id
