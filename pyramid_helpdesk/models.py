@@ -5,7 +5,9 @@ from .duty.models import DutyOverride, DutyWeek
 from .groups.models import GroupMembership, ServiceGroup
 from .intake.models import IntakeItem, IntakeStatus
 from .notifications.models import DeliveryStatus, Notification
+from .people.absences import Absence
 from .people.models import Person, Role
+from .routing.turns import RoutingTurn
 from .tickets.models import (
     EventKind,
     ExternalAuthorization,
@@ -19,8 +21,8 @@ from .tickets.models import (
 )
 
 __all__ = [
-    "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization", "IntakeItem",
-    "IntakeStatus", "DutyOverride", "DutyWeek",
+    "Absence", "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization",
+    "IntakeItem", "IntakeStatus", "DutyOverride", "DutyWeek",
     "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority",
-    "Role", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
+    "Role", "RoutingTurn", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
 ]
