@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable
 
-from .rules import RuleSet, RulesError, parse_rules
+from .rules import RulesError, RuleSet, parse_rules
 
 log = logging.getLogger(__name__)
 
