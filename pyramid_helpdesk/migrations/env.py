@@ -9,6 +9,15 @@ from pyramid_helpdesk.models import Base
 from pyramid_helpdesk.staff.search import schema_name_is_modelled
 
 config = context.config
+#: Tables of shipped plugins, created by core migrations but modelled in the plugin
+#: (imported only when active): the comparison with the core's models skips them.
+PLUGIN_PREFIXES = ("phone_", "ix_phone_")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Whether autogenerate compares ``name`` (not the search or plugin tables)."""
+    return schema_name_is_modelled(name, type_, parent_names) \
+        and not (name or "").startswith(PLUGIN_PREFIXES)
 
 
 def _configure_and_run(connection):
@@ -17,7 +26,7 @@ def _configure_and_run(connection):
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_name=schema_name_is_modelled,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

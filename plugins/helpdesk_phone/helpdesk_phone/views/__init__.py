@@ -1,0 +1,1 @@
+"""The plugin's pages and its endpoint for the telephone system."""
