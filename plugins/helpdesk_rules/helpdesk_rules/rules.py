@@ -282,7 +282,7 @@ def _compile(table: dict[str, Any], block: _Block, known: dict[str, frozenset[st
         try:
             patterns.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
-            fail("regex", f"bad regular expression {pattern!r}: {exc}")
+            fail("regex", f"bad regular expression '{pattern}': {exc}")
     values["regex"] = tuple(patterns)
 
     for key in ACTIONS:
