@@ -50,6 +50,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".staff")  # the staff console: lists, ticket view, actions, search
     config.include(".groups")  # coordinators manage groups and members
     config.include(".duty")  # the first-line duty roster
+    config.include(".people.absences")  # staff marked away (routing skips them)
     config.include(".health")
     config.include(".home")
     config.include(".errorviews")
