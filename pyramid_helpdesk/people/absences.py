@@ -1,24 +1,34 @@
 """Absences: staff members marked away (leave, holidays) from one day to another.
 
 Routing never chooses an absent person: :func:`available_members` is the one
-question every strategy asks. "Who is away on day D" reads the index on
-``last_day`` (an absence still running on D has ``last_day >= D``); "is this
-person away" reads the one on ``(person_id, last_day)``.
+question every strategy asks. Staff mark themselves away, coordinators anyone,
+on ``/staff/absences`` (``absence_views.py``; routes added by :func:`includeme`).
+"Who is away on day D" reads the index on ``last_day`` (an absence still
+running on D has ``last_day >= D``); "is this person away" reads the one on
+``(person_id, last_day)``.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, and_, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, and_, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db.meta import Base
 from ..db.types import UTCDateTime, utcnow
+from ..errors import InvalidOperation
 from ..groups.models import GroupMembership
+from ..i18n import _
 from .models import Person, Role
 
 #: The longest note kept with an absence.
 MAX_NOTE = 200
+#: The longest absence entered at once.
+MAX_DAYS = 366
+#: The most absences listed on the page (current and upcoming, soonest first).
+MAX_LISTED = 100
+#: The most staff offered in the coordinator's "who" list.
+MAX_STAFF = 300
 
 
 class Absence(Base):
@@ -50,6 +60,11 @@ class Absence(Base):
         return f"<Absence person={self.person_id} {self.first_day}..{self.last_day}>"
 
 
+def _staff_roles() -> list[Role]:
+    """Agents and every role above."""
+    return [role for role in Role if role.includes(Role.agent)]
+
+
 def away_on(day: date):
     """A condition on ``Person.id``: that person is away on ``day`` (an EXISTS)."""
     return (select(Absence.id)
@@ -61,7 +76,7 @@ def away_on(day: date):
 def available_staff(day: date):
     """A condition: active staff, not away on ``day`` (for ``select(Person).where(...)``)."""
     return and_(Person.is_active.is_(True),
-                Person.role.in_([role for role in Role if role.includes(Role.agent)]),
+                Person.role.in_(_staff_roles()),
                 ~away_on(day))
 
 
@@ -80,3 +95,66 @@ def is_away(dbsession: Session, person_id: int, day: date) -> bool:
     return dbsession.scalar(
         select(Absence.id).where(Absence.person_id == person_id, Absence.last_day >= day,
                                  Absence.first_day <= day).limit(1)) is not None
+
+
+class AbsenceRefused(InvalidOperation):
+    """An absence was refused; ``field`` names the form field at fault."""
+
+    def __init__(self, message, field: str = ""):
+        self.message = message
+        self.field = field
+        super().__init__(message.interpolate() if hasattr(message, "interpolate") else message)
+
+
+def add_absence(dbsession: Session, person: Person, first_day: date, last_day: date,
+                note: str, by: Person, today: date) -> Absence:
+    """Mark active staff member ``person`` away from ``first_day`` to ``last_day``
+    (entered by ``by``); refuses days in the wrong order, past, or too many."""
+    if not (person.is_active and person.is_staff):
+        raise AbsenceRefused(_("Only active staff members can be marked away."), "person")
+    if last_day < first_day:
+        raise AbsenceRefused(_("The last day comes before the first day."), "last_day")
+    if last_day < today:
+        raise AbsenceRefused(_("That absence is already over."), "last_day")
+    if last_day - first_day >= timedelta(days=MAX_DAYS):
+        raise AbsenceRefused(_("An absence lasts at most ${days} days.",
+                               mapping={"days": MAX_DAYS}), "last_day")
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE:
+        raise AbsenceRefused(_("The note is longer than ${max} characters.",
+                               mapping={"max": MAX_NOTE}), "note")
+    absence = Absence(person_id=person.id, person=person, first_day=first_day,
+                      last_day=last_day, note=note, created_by_id=by.id)
+    dbsession.add(absence)
+    dbsession.flush()
+    return absence
+
+
+def current_and_upcoming(dbsession: Session, today: date) -> list[Absence]:
+    """Absences not over by ``today``, soonest first (at most :data:`MAX_LISTED`)."""
+    return list(dbsession.scalars(
+        select(Absence).where(Absence.last_day >= today)
+        .order_by(Absence.first_day, Absence.id).limit(MAX_LISTED)))
+
+
+def active_staff(dbsession: Session) -> list[Person]:
+    """Whom a coordinator can mark away: active staff by name (at most :data:`MAX_STAFF`)."""
+    return list(dbsession.scalars(
+        select(Person).where(Person.is_active.is_(True), Person.role.in_(_staff_roles()))
+        .order_by(Person.name, Person.id).limit(MAX_STAFF)))
+
+
+def remove_absence(dbsession: Session, absence_id: int) -> None:
+    """Delete an absence (the person is available again on those days)."""
+    dbsession.execute(delete(Absence).where(Absence.id == absence_id))
+
+
+def includeme(config):
+    """Add ``/staff/absences`` (list, add, delete) and scan its views."""
+    from .absence_views import AbsenceRoot
+
+    config.add_route("absences.list", "/staff/absences", factory=AbsenceRoot)
+    config.add_route("absences.add", "/staff/absences/add", factory=AbsenceRoot)
+    config.add_route("absences.delete", r"/staff/absences/{id:\d+}/delete",
+                     factory=AbsenceRoot)
+    config.scan(".absence_views")
