@@ -40,6 +40,8 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".i18n")
     config.include(".localtime")
 
+    config.include(".staff.navigation")  # config.add_console_link, for core and plugins
+
     # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
     config.include(".plugin.manager")
 

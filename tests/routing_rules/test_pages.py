@@ -193,3 +193,12 @@ def test_the_pages_speak_chinese(helpdesk, staff, rules_file):
     page = helpdesk.app.get("/staff/routing-rules", headers={"Accept-Language": "zh-CN"})
 
     assert page.html.select_one("h1").get_text() == "分派规则"
+
+
+@pytest.mark.parametrize("who, shown", [("coordinator", True), ("firstline", False),
+                                        ("agent", False)])
+def test_the_console_menu_links_to_the_rules_for_coordinators(helpdesk, staff, rules_file,
+                                                              who, shown):
+    helpdesk.login(f"{who}@example.org")
+    for path in ("/staff", "/staff/inbox"):
+        assert ('href="/staff/routing-rules"' in helpdesk.app.get(path).text) is shown, path

@@ -65,7 +65,7 @@ def test_the_flow_of_a_ticket_that_does_not_exist_is_not_found(helpdesk, staff):
 
 
 @pytest.mark.parametrize("who, status", [("firstline", 303), ("coordinator", 303),
-                                         ("agent", 403), ("other-agent", 403),
+                                         ("agent", 403), ("other-agent", 404),
                                          ("user", 403)])
 def test_only_supervisors_nudge(helpdesk, staff, network_ticket, who, status):
     token = helpdesk.login(f"{who}@example.org")
@@ -97,3 +97,10 @@ def test_the_console_links_to_group_management_for_coordinators_only(helpdesk, s
     helpdesk.login(f"{who}@example.org")
     for path in LISTS:
         assert ('href="/staff/groups"' in helpdesk.app.get(path).text) is shown, path
+
+
+def test_the_console_menu_marks_the_current_page_and_its_section(helpdesk, staff):
+    helpdesk.login("coordinator@example.org")
+    menu = helpdesk.app.get("/staff/groups").html.select("nav.console a")
+    assert [a.text for a in menu][:4] == ["Overview", "Inbox", "Undispatched", "Unprocessed"]
+    assert [a["href"] for a in menu if a.get("aria-current") == "page"] == ["/staff/groups"]

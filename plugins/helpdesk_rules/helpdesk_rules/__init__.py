@@ -9,6 +9,7 @@ through ``helpdesk_register_routing_strategies``; the coordinators' pages under
 from pyramid_helpdesk import hookimpl
 
 from .book import RuleBook
+from .i18n import _
 from .settings import open_rule_book, rules_path
 from .strategy import RulesStrategy
 
@@ -30,4 +31,6 @@ def includeme(config):
                      factory="helpdesk_rules.resources.RulesRoot")
     config.add_route("routing_rules.edit", "/staff/routing-rules/edit",
                      factory="helpdesk_rules.resources.RulesRoot")
+    config.add_console_link("routing_rules.list", _("Routing rules"), "coordinate",
+                            section="routing_rules")
     config.scan(".views")
