@@ -15,9 +15,17 @@ PLUGIN_PREFIXES = ("phone_", "ix_phone_")
 
 
 def include_name(name, type_, parent_names) -> bool:
-    """Whether autogenerate compares ``name`` (not the search or plugin tables)."""
+    """Whether autogenerate compares the reflected ``name`` (not the search or plugin
+    tables)."""
     return schema_name_is_modelled(name, type_, parent_names) \
         and not (name or "").startswith(PLUGIN_PREFIXES)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Whether autogenerate compares a modelled object (not a plugin's table, in the
+    metadata when the plugin was imported)."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not (table or "").startswith(PLUGIN_PREFIXES)
 
 
 def _configure_and_run(connection):
@@ -27,6 +35,7 @@ def _configure_and_run(connection):
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

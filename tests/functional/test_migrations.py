@@ -18,18 +18,28 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+PLUGIN_TABLES = ("phone_", "ix_phone_")  # tests/phone compares them with helpdesk_phone
+
+
 def core_name(name, type_, parent_names) -> bool:
-    """Compared with the core's models: not the search tables, nor a plugin's
-    (``phone_*``: tests/phone compares it with ``helpdesk_phone.models``)."""
+    """Reflected names compared with the core's models: not the search tables, nor a
+    plugin's."""
     return schema_name_is_modelled(name, type_, parent_names) \
-        and not (name or "").startswith(("phone_", "ix_phone_"))
+        and not (name or "").startswith(PLUGIN_TABLES)
+
+
+def core_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Modelled objects compared: not those of a plugin's table (in the metadata
+    when the plugin was imported)."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return not (table or "").startswith(PLUGIN_TABLES)
 
 
 def schema_differences(connection) -> list:
     """What ``alembic revision --autogenerate`` would put in a new migration."""
     context = MigrationContext.configure(connection, opts={
         "compare_type": True, "compare_server_default": True,
-        "include_name": core_name,
+        "include_name": core_name, "include_object": core_object,
     })
     return compare_metadata(context, Base.metadata)
 
