@@ -150,11 +150,12 @@ def remove_absence(dbsession: Session, absence_id: int) -> None:
 
 
 def includeme(config):
-    """Add ``/staff/absences`` (list, add, delete) and scan its views."""
+    """Add ``/staff/absences`` (list, add, delete) and its console link; scan its views."""
     from .absence_views import AbsenceRoot
 
     config.add_route("absences.list", "/staff/absences", factory=AbsenceRoot)
     config.add_route("absences.add", "/staff/absences/add", factory=AbsenceRoot)
     config.add_route("absences.delete", r"/staff/absences/{id:\d+}/delete",
                      factory=AbsenceRoot)
+    config.add_console_link("absences.list", _("Absences"), "staff", section="absences")
     config.scan(".absence_views")

@@ -48,6 +48,8 @@ def test_an_agent_marks_themselves_away_and_sees_it_listed(helpdesk, t):
     token = helpdesk.login("ada@example.org")
     page = helpdesk.app.get(PAGE)
     assert page.html.select_one("#absence-person") is None  # only oneself: no "who"
+    link = page.html.select_one("nav.console a[aria-current=page]")
+    assert (link.get_text(), link["href"]) == ("Absences", PAGE)
 
     response = helpdesk.app.post(f"{PAGE}/add", {**days(helpdesk, 0, 4), "note": "Holidays",
                                                  "csrf_token": token}, status=303)
