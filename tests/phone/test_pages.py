@@ -12,6 +12,8 @@ from helpdesk_phone.models import PhoneCall
 from helpdesk_phone.services import PAGE_SIZE
 
 from pyramid_helpdesk.db.meta import Base
+from pyramid_helpdesk.errors import ConfigurationError
+from pyramid_helpdesk.testing import build_app, make_test_settings
 
 from .conftest import last_open_moment
 
@@ -86,6 +88,13 @@ def test_staff_use_the_phone_pages_and_requesters_do_not(helpdesk, staff, who, s
     assert (call.taken_by_id is not None) == (status == 200)
 
 
+def test_the_console_menu_links_to_the_phone_log_on_every_console_page(helpdesk, staff):
+    helpdesk.login("firstline@example.org")
+    assert 'href="/staff/calls/new"' in helpdesk.app.get("/staff").text
+    listed = helpdesk.app.get("/staff/calls").text
+    assert re.search(r'<a href="/staff/calls/new"\s+aria-current="page"', listed)
+
+
 @pytest.mark.parametrize("who, offered", [
     ("agent@example.org", False), ("firstline@example.org", True),
     ("coordinator@example.org", True),
@@ -146,3 +155,28 @@ def test_the_migrated_phone_table_matches_the_plugins_model(helpdesk_engine):
             "include_name": phone_table, "include_object": phone_object})
         assert compare_metadata(context, Base.metadata) == []
     assert "phone_calls" in Base.metadata.tables
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("helpdesk.phone.secret", "too-short", "empty or a secret of at least 32 characters"),
+    ("helpdesk.phone.ratelimit", "often", "rates such as 10/minute"),
+])
+def test_a_wrong_setting_stops_start_up_naming_the_key(helpdesk_engine, helpdesk_database_url,
+                                                       tmp_path, key, value, expected):
+    settings = make_test_settings(helpdesk_database_url, str(tmp_path),
+                                  **{"helpdesk.plugins": "phone", key: value})
+    with pytest.raises(ConfigurationError) as refused:
+        build_app(settings, helpdesk_engine)
+    message = str(refused.value)
+    assert message.startswith(f"setting {key}: expected {expected}") and "\n" not in message
+    assert "too-short" not in message  # a secret is never echoed
+
+
+def test_the_channel_is_registered_with_its_translated_title(helpdesk, staff):
+    ticket = helpdesk.ticket(staff.user, channel="phone")
+    staff.firstline.locale = "zh_CN"
+    helpdesk.dbsession.flush()
+    helpdesk.login("firstline@example.org")
+    page = helpdesk.app.get(f"/staff/tickets/{ticket.number}").text
+    assert re.search(r"</dt><dd>电话</dd>", page) and "Phone call" not in page
+    assert helpdesk.plugins.channels["phone"].name == "phone"

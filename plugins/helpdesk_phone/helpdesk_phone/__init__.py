@@ -33,5 +33,6 @@ def includeme(config):
         ("phone.take", r"/staff/calls/incoming/{id:\d{1,9}}/take"),
     ]:
         config.add_route(name, pattern, factory=StaffRoot)
+    config.add_console_link("phone.new", _("Phone log"), "staff", section="phone")
     config.add_route("phone.incoming", "/phone/incoming")  # the telephone system's
     config.scan(".views")
