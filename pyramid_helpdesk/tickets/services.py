@@ -108,6 +108,17 @@ class TicketService:
         finally:
             self._lookups = None
 
+    def reserve_ticket_ids(self, count: int) -> None:
+        """Inside :meth:`batch_lookups`, announce ``count`` tickets about to be created:
+        on PostgreSQL their ids are taken from the sequence at once (one statement
+        instead of one per ticket); they are used in order before any other, so ids
+        keep the order of creation, and an id not used is a gap, as after a rollback.
+        Elsewhere this does nothing."""
+        if (self._lookups is None or count < 1
+                or self.dbsession.get_bind().dialect.name != "postgresql"):
+            return
+        self._lookups.setdefault("reserved_ticket_ids", []).extend(self._sequence_values(count))
+
     # -- lookups ------------------------------------------------------------
 
     def get(self, number: str, follow_merges: bool = False) -> Ticket | None:
@@ -512,9 +523,8 @@ class TicketService:
             return None
         dialect = self.dbsession.get_bind().dialect.name
         if dialect == "postgresql":
-            with self.dbsession.no_autoflush:  # what is pending goes with the ticket
-                return self.dbsession.scalar(
-                    select(func.nextval(func.pg_get_serial_sequence("tickets", "id"))))
+            reserved = self._lookups.get("reserved_ticket_ids")
+            return reserved.pop(0) if reserved else self._sequence_values(1)[0]
         if dialect != "sqlite":
             return None
         if "next_ticket_id" not in self._lookups:
@@ -524,6 +534,13 @@ class TicketService:
         ticket_id = self._lookups["next_ticket_id"]
         self._lookups["next_ticket_id"] += 1
         return ticket_id
+
+    def _sequence_values(self, count: int) -> list[int]:
+        """``count`` new values of the ticket id's sequence (PostgreSQL), in order."""
+        sequence = func.pg_get_serial_sequence("tickets", "id")
+        with self.dbsession.no_autoflush:  # what is pending goes with the next ticket
+            return sorted(self.dbsession.scalars(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
 
     def _begin(self, ticket: Ticket, operation: str, expected_version: int | None) -> datetime:
         """Check version and transition; return the time of the change."""

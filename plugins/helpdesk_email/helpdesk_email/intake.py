@@ -34,7 +34,7 @@ from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
 from pyramid_helpdesk.tickets.services import TicketService
 
 from .autoreply import automatic_reason, autoreply_counts, over_autoreply_limit
-from .matching import allowed_author, find_ticket
+from .matching import SUBJECT_TAG, allowed_author, find_ticket
 from .parsing import MalformedMessage, ParsedMessage, parse_message
 from .settings import IntakeSettings
 from .spool import CHANNEL, header_message_id
@@ -207,7 +207,16 @@ class MailIntake:
         batch.people.update(found)
         batch.acknowledged = autoreply_counts(self.dbsession, senders,
                                               self.settings.autoreply_window, self.clock())
+        self.tickets.reserve_ticket_ids(sum(map(self._surely_new, batch.parsed.values())))
         return batch
+
+    def _surely_new(self, parsed: ParsedMessage) -> bool:
+        """Whether ``parsed`` becomes a new ticket whatever the database holds (it
+        refers to no earlier message, bears no subject tag and is no bounce or loop)."""
+        return bool(parsed.from_address and not parsed.in_reply_to and not parsed.references
+                    and not parsed.is_bounce and not SUBJECT_TAG.search(parsed.subject)
+                    and parsed.from_address != self.settings.service_address
+                    and not self._is_own(parsed))
 
     def _person(self, address: str) -> Person | None:
         """The account of ``address``, from the batch when it read it."""
