@@ -19,6 +19,7 @@ REQUIRES = [
     "click>=8.1",
     "plaster_pastedeploy>=1.0",
     "tzdata",  # time zones where the system has no zoneinfo database
+    "chinesecalendar>=1.11",  # PRC holidays and make-up working days (business calendar)
     "setuptools<80",  # pyramid 2.x imports pkg_resources (warns from 80 on)
 ]
 

@@ -14,6 +14,7 @@ from .tickets.models import (
     Message,
     MessageKind,
     Priority,
+    Rating,
     Ticket,
     TicketCC,
     TicketEvent,
@@ -23,6 +24,6 @@ from .tickets.models import (
 __all__ = [
     "Absence", "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization",
     "IntakeItem", "IntakeStatus", "DutyOverride", "DutyWeek",
-    "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority",
+    "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority", "Rating",
     "Role", "RoutingTurn", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
 ]

@@ -278,6 +278,58 @@ def helpdesk_ticket_merged(ticket, into, event, helpdesk):
 
 
 @hookspec
+def helpdesk_sla_warning(ticket, target, due_at, event, helpdesk):
+    """A service-level target of an unresolved ticket falls due soon.
+
+    Fired once per target and ticket by the worker's SLA check, inside its
+    transaction, ``helpdesk.sla.warning_before`` (business time) before the due
+    time. ``target`` is ``"resolution"`` or ``"first_response"``; ``due_at`` the
+    (aware, UTC) instant it falls due; ``event`` the ``sla_warning`` event
+    recorded on the ticket (``event.detail["target"]``).
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the check (session, settings, outbox, time).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec
+def helpdesk_sla_breached(ticket, target, due_at, event, helpdesk):
+    """A service-level target of an unresolved ticket passed its due time.
+
+    Fired once per target and ticket by the worker's SLA check, inside its
+    transaction, after ``ticket.sla_breached_at`` (resolution) or
+    ``ticket.first_response_breached_at`` (first response) was set.
+    ``target`` is ``"resolution"`` or ``"first_response"``; ``due_at`` the
+    (aware, UTC) instant it fell due; ``event`` the ``sla_breached`` event
+    recorded on the ticket. The core notifies the holder and the first-line
+    person on duty.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the check (session, settings, outbox, time).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec
+def helpdesk_ticket_rated(ticket, rating, event, helpdesk):
+    """The requester rated how their resolved ticket was handled.
+
+    Called inside the transaction after the
+    :class:`~pyramid_helpdesk.tickets.models.Rating` ``rating`` (``score`` 1-5,
+    ``comment``) was stored; ``event`` is the ``rated`` event on ``ticket``.
+    A ticket is rated at most once.
+
+    ``helpdesk`` is the :class:`~pyramid_helpdesk.plugin.context.HookContext`
+    of the change (session, settings, outbox, time).
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec
 def helpdesk_ticket_nudged(ticket, event, helpdesk):
     """Someone (normally first line) urged a ticket's holder to act.
 

@@ -79,6 +79,12 @@ class Ticket(Base):
               "holder_person_id", "status", "priority", "held_since", "id"),
         Index("ix_tickets_queue_created", "status", "priority", "created_at", "id"),
         Index("ix_tickets_queue_held", "status", "priority", "held_since", "id"),
+        # The SLA check and the "due soon / overdue" lists: open tickets by due time.
+        Index("ix_tickets_status_due_at", "status", "due_at"),
+        Index("ix_tickets_status_first_response_due_at", "status", "first_response_due_at"),
+        # Reports over a date range.
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +109,22 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Service-level targets (pyramid_helpdesk/sla): when the ticket is due, counted in
+    # business time by the business calendar from its creation; while it waits for
+    # the requester the clock pauses (sla_paused_since) and the due times move on by
+    # the business time paused. Warnings and breaches are recorded once each.
+    sla_policy: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business seconds from creation to the first staff response and to resolution,
+    # pauses excluded (what the reports aggregate; set when each happens).
+    first_response_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_business_seconds: Mapped[int | None] = mapped_column(Integer)
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="joined")
     holder_group: Mapped[ServiceGroup | None] = relationship(lazy="joined")
@@ -191,6 +213,9 @@ class EventKind(str, enum.Enum):
     nudged = "nudged"
     changed = "changed"  # staff changed priority or category
     merged = "merged"  # a duplicate was merged into another ticket
+    sla_warning = "sla_warning"  # a target falls due soon (recorded once per target)
+    sla_breached = "sla_breached"  # a target's due time passed (recorded once per target)
+    rated = "rated"  # the requester rated the service
 
 
 class TicketEvent(Base):
@@ -219,3 +244,17 @@ class TicketEvent(Base):
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id], lazy="joined")
     message: Mapped[Message | None] = relationship()
+
+
+class Rating(Base):
+    """The requester's rating of how their resolved ticket was handled (one per ticket)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)  # 1 (poor) to 5 (excellent)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
