@@ -39,6 +39,7 @@ install: $(STAMP) $(CATALOGS) $(PLUGIN_CATALOGS)
 
 run: install
 	mkdir -p var
+	test -f var/rules.toml || cp plugins/helpdesk_rules/example-rules.toml var/rules.toml
 	$(BIN)/helpdesk -c $(CONFIG) db upgrade
 	$(BIN)/helpdesk -c $(CONFIG) demo --if-empty
 	@echo

@@ -5,9 +5,9 @@ import json
 from datetime import datetime
 
 import pytest
-from helpdesk_phone.models import PhoneCall
 from sqlalchemy import select
 
+from helpdesk_phone.models import PhoneCall
 from pyramid_helpdesk.duty.models import DutyWeek
 from pyramid_helpdesk.duty.services import monday_of
 from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back

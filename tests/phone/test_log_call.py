@@ -6,11 +6,11 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
+
 from helpdesk_phone.forms import CallForm
 from helpdesk_phone.models import PhoneCall
 from helpdesk_phone.services import log_call as log_service
-from sqlalchemy import select
-
 from pyramid_helpdesk.staff.new_ticket import NewTicketForm
 from pyramid_helpdesk.staff.targets import due_at
 from pyramid_helpdesk.tickets.models import Ticket

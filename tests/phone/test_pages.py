@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+
 from helpdesk_phone.models import PhoneCall
 from helpdesk_phone.services import PAGE_SIZE
-
 from pyramid_helpdesk.db.meta import Base
 from pyramid_helpdesk.errors import ConfigurationError
 from pyramid_helpdesk.testing import build_app, make_test_settings

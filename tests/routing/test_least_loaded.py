@@ -1,7 +1,7 @@
 """least_loaded: the available member holding the fewest open tickets takes the next one."""
-from helpdesk_routing.least_loaded import least_loaded_member
 from sqlalchemy import event
 
+from helpdesk_routing.least_loaded import least_loaded_member
 from pyramid_helpdesk.tickets.models import TicketStatus
 
 from .conftest import local_today, mark_away, routed, team
