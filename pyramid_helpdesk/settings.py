@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import ConfigurationError
 from .sla.hours import WeeklyHours, parse_service_hours
+from .sla.policies import Policies, parse_targets
 
 
 class SettingsError(ConfigurationError):
@@ -286,6 +287,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.ratelimit.resend.client", "20/hour", parse_rate_limit, RATES),
     Spec("helpdesk.duty.now_token", "", parse_optional_secret,
          "empty, or a secret of at least 32 characters"),
+    Spec("helpdesk.sla.targets", "default resolution=2h",
+         lambda raw: parse_targets(raw, parse_duration),
+         "policy lines such as: priority=urgent resolution=1h first_response=15m"),
+    Spec("helpdesk.sla.warning_before", "30m", parse_duration, "a duration such as 30m"),
 )
 
 
@@ -334,6 +339,8 @@ class HelpdeskSettings:
     ratelimit_resend: tuple
     ratelimit_resend_client: tuple
     duty_now_token: str
+    sla_targets: Policies
+    sla_warning_before: timedelta
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def ticket_number(self, ticket_id: int, year: int) -> str:
@@ -376,7 +383,16 @@ def parse_settings(settings: Mapping[str, Any]) -> HelpdeskSettings:
     here = str(settings.get("here") or os.getcwd())
     for attr in ("attachments_dir", "mail_dir"):
         values[attr] = os.path.join(here, values[attr])
+    _check_policy_categories(values["sla_targets"], values["categories"])
     return HelpdeskSettings(**values, raw=dict(settings))
+
+
+def _check_policy_categories(policies: Policies, categories: tuple[str, ...]) -> None:
+    """A service-level policy may only name a category of ``helpdesk.categories``."""
+    for policy in policies.lines:
+        if policy.category is not None and policy.category not in categories:
+            raise SettingsError("helpdesk.sla.targets",
+                                "categories of helpdesk.categories", policy.name)
 
 
 def _check_unknown_key(key: str, known: set[str]) -> None:
