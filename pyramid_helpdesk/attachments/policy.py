@@ -73,6 +73,14 @@ class AttachmentPolicy:
         return None
 
 
+def uploads_from_post(post, field: str = "attachment") -> list[Upload]:
+    """The files posted in ``field`` (empty file inputs skipped), each named by its
+    base name only: some browsers send the whole client path."""
+    return [Upload(item.filename.replace("\\", "/").rsplit("/", 1)[-1], item.type or "",
+                   item.file)
+            for item in post.getall(field) if getattr(item, "filename", None)]
+
+
 def format_size(size: int) -> str:
     """A byte count as people read it: ``512 bytes``, ``1 KB``, ``20 MB``."""
     for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):

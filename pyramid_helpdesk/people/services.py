@@ -23,6 +23,16 @@ def normalize_email(address: str) -> str:
     return value
 
 
+def first_invalid_address(addresses: Iterable[str]) -> str | None:
+    """The first of ``addresses`` that is not an e-mail address, or ``None``."""
+    for address in addresses:
+        try:
+            normalize_email(address)
+        except InvalidOperation:
+            return address
+    return None
+
+
 def find_by_email(dbsession: Session, address: str) -> Person | None:
     """The person with this address (case-insensitive), if any."""
     value = address.strip().lower()

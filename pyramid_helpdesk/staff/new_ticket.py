@@ -9,12 +9,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Collection, Mapping
 
-from ..attachments.policy import AttachmentPolicy
+from ..attachments.policy import AttachmentPolicy, uploads_from_post
 from ..attachments.store import Upload
 from ..errors import InvalidOperation
 from ..i18n import _
 from ..people.profile import MAX_DEPARTMENT, MAX_NAME, MAX_PHONE, MIN_PHONE_DIGITS, PHONE
-from ..people.services import normalize_email
+from ..people.services import first_invalid_address, normalize_email
 from ..tickets.models import Priority
 
 MAX_SUBJECT = 255
@@ -63,9 +63,7 @@ class NewTicketForm:
             "cc", "finish", "group", "token")})
         form.name = " ".join(post.get("name", "").split())
         form.department = " ".join(post.get("department", "").split())
-        for item in post.getall("attachment"):
-            if getattr(item, "filename", None):
-                form.uploads.append(Upload(item.filename, item.type or "", item.file))
+        form.uploads = uploads_from_post(post)
         form._check_email()
         form._check_text()
         form._check_choices(categories, channels)
@@ -130,13 +128,10 @@ class NewTicketForm:
             self.errors["channel"] = _("Please choose a channel from the list.")
 
     def _check_cc(self) -> None:
-        for address in self.cc_addresses:
-            try:
-                normalize_email(address)
-            except InvalidOperation:
-                self.errors["cc"] = _("“${address}” is not an e-mail address.",
-                                      mapping={"address": address})
-                return
+        invalid = first_invalid_address(self.cc_addresses)
+        if invalid is not None:
+            self.errors["cc"] = _("“${address}” is not an e-mail address.",
+                                  mapping={"address": invalid})
 
     def _check_finish(self, group_ids: Collection[int], may_dispatch: bool) -> None:
         if self.finish not in (FINISH_NONE, FINISH_RESOLVED, FINISH_DISPATCH):

@@ -10,7 +10,7 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.view import view_config
 
 from ..attachments.models import Attachment
-from ..attachments.policy import AttachmentPolicy
+from ..attachments.policy import AttachmentPolicy, uploads_from_post
 from ..attachments.store import Upload
 from ..db.types import utcnow
 from ..i18n import _
@@ -58,10 +58,7 @@ class ReplyForm:
         version = post.get("expected_version", "")
         form = cls(body=post.get("body", "").strip("\r\n"),
                    version=int(version) if version.isdigit() else None)
-        for item in post.getall("attachment"):
-            if getattr(item, "filename", None):
-                name = item.filename.replace("\\", "/").rsplit("/", 1)[-1]
-                form.uploads.append(Upload(name, item.type or "", item.file))
+        form.uploads = uploads_from_post(post)
         if not form.body.strip() and not form.uploads:
             form.errors["body"] = _("Please write a message or attach a file.")
         elif len(form.body) > MAX_REPLY:

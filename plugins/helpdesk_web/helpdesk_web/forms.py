@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection
 
-from pyramid_helpdesk.attachments.policy import AttachmentPolicy
+from pyramid_helpdesk.attachments.policy import AttachmentPolicy, uploads_from_post
 from pyramid_helpdesk.attachments.store import Upload
-from pyramid_helpdesk.errors import InvalidOperation
-from pyramid_helpdesk.people.services import normalize_email
+from pyramid_helpdesk.people.services import first_invalid_address
 from pyramid_helpdesk.tickets.models import Ticket
 
 from .i18n import _
@@ -67,9 +66,7 @@ class TicketForm:
         if form.category and form.category not in categories:
             form.errors["category"] = _("Please choose a category from the list.")
         form._check_cc()
-        for item in post.getall("attachment"):
-            if getattr(item, "filename", None):
-                form.uploads.append(Upload(item.filename, item.type or "", item.file))
+        form.uploads = uploads_from_post(post)
         refusal = policy.refusal(form.uploads, kept=len(current) - len(form.remove))
         if refusal:
             form.errors["attachment"] = refusal
@@ -88,13 +85,10 @@ class TicketForm:
                                            mapping={"count": MAX_DESCRIPTION})
 
     def _check_cc(self) -> None:
-        for address in self.cc_addresses:
-            try:
-                normalize_email(address)
-            except InvalidOperation:
-                self.errors["cc"] = _("“${address}” is not an e-mail address.",
-                                      mapping={"address": address})
-                return
+        invalid = first_invalid_address(self.cc_addresses)
+        if invalid is not None:
+            self.errors["cc"] = _("“${address}” is not an e-mail address.",
+                                  mapping={"address": invalid})
 
     def close_uploads(self) -> None:
         """Release the uploaded files' temporary storage."""
