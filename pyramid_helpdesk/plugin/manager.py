@@ -25,6 +25,7 @@ DEFAULT_PLUGINS = (
     "pyramid_helpdesk.tickets.channels",
     "pyramid_helpdesk.auth.local",
     "pyramid_helpdesk.notifications.backends",
+    "pyramid_helpdesk.ratings.invitation",  # before the composer: its mail comes second
     "pyramid_helpdesk.notifications.composer",
 )
 
