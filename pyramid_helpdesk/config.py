@@ -53,6 +53,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".groups")  # coordinators manage groups and members
     config.include(".duty")  # the first-line duty roster
     config.include(".people.absences")  # staff marked away (routing skips them)
+    config.include(".reports")  # reports over a date range, the quality page
     config.include(".ratings")  # requesters rate resolved tickets (signed mailed links)
     config.include(".health")
     config.include(".home")
