@@ -190,6 +190,14 @@ def parse_rate_limit_storage(raw: str) -> str:
     return value
 
 
+def parse_calendar(raw: str) -> str:
+    """A holiday source: ``cn`` (the PRC calendar of ``chinesecalendar``) or ``none``."""
+    value = raw.strip().lower()
+    if value not in {"cn", "none"}:
+        raise ValueError(raw)
+    return value
+
+
 def parse_argon2_profile(raw: str) -> str:
     """The name of an ``argon2.profiles`` cost profile."""
     from argon2 import profiles
