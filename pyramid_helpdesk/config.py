@@ -41,6 +41,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".localtime")
 
     config.include(".staff.navigation")  # config.add_console_link, for core and plugins
+    config.include(".sla")  # the business calendar (request.calendar) and its admin page
 
     # 3. Plugins: the core defaults, then helpdesk.plugins (their includeme runs here).
     config.include(".plugin.manager")
