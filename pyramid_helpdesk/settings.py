@@ -299,6 +299,8 @@ SPECS: tuple[Spec, ...] = (
          lambda raw: parse_targets(raw, parse_duration),
          "policy lines such as: priority=urgent resolution=1h first_response=15m"),
     Spec("helpdesk.sla.warning_before", "30m", parse_duration, "a duration such as 30m"),
+    Spec("helpdesk.calendar", "cn", parse_calendar, "cn or none"),
+    Spec("helpdesk.calendar.file", "", str.strip, "a calendar file's path, or empty"),
 )
 
 
@@ -349,6 +351,8 @@ class HelpdeskSettings:
     duty_now_token: str
     sla_targets: Policies
     sla_warning_before: timedelta
+    calendar: str
+    calendar_file: str
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def ticket_number(self, ticket_id: int, year: int) -> str:
