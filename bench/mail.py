@@ -137,6 +137,7 @@ class IngestResult:
     database: dict[str, int]        # what the database holds afterwards (this row only)
     lost: int                       # messages that became nothing
     error_samples: list[str] = field(default_factory=list)
+    statements: int = 0             # SQL statements sent in the timed phase (commits aside)
 
     def summary(self) -> str:
         o = self.outcomes
@@ -146,8 +147,11 @@ class IngestResult:
                 f"= {accounted} of {accounted + self.lost} messages ({self.lost} lost)")
 
     def as_dict(self) -> dict:
+        messages = sum(self.outcomes.values()) + self.lost
         return {"outcomes": self.outcomes, "database": self.database, "lost": self.lost,
-                "summary": self.summary()}
+                "summary": self.summary(), "statements": self.statements,
+                "statements_per_message": round(self.statements / messages, 2)
+                if messages else None}
 
 
 def _database_counts(engine) -> dict[str, int]:
@@ -175,6 +179,7 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     """Ingest ``warmup`` (untimed) then ``corpus`` (timed) on a fresh database at ``url``,
     ``batch`` messages per transaction."""
     import transaction
+    from sqlalchemy import event
 
     from helpdesk_email.intake import MailIntake
     from pyramid_helpdesk.config import configure
@@ -211,6 +216,12 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         latencies: list[float] = []
         errors = 0
         samples: list[str] = []
+        statements = [0]
+
+        def count_statement(*_args) -> None:
+            statements[0] += 1
+
+        event.listen(engine, "before_cursor_execute", count_statement)
         started = time.perf_counter()
         for messages in batches(corpus, batch):
             begun = time.perf_counter()
@@ -224,6 +235,7 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
             latencies += [time.perf_counter() - begun] * len(messages)
             outcomes.update(outcome.action for outcome in answers)
         seconds = time.perf_counter() - started
+        event.remove(engine, "before_cursor_execute", count_statement)
 
         after = _database_counts(engine)
         database = {key: after.get(key, 0) - before.get(key, 0)
@@ -232,7 +244,7 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         errors += _reconcile(corpus, outcomes, database, samples)
         return IngestResult(Figures.from_latencies(latencies, errors, seconds),
                             server_version(engine), {k: outcomes[k] for k in OUTCOMES},
-                            database, lost, samples)
+                            database, lost, samples, statements[0])
     finally:
         engine.dispose()
 
