@@ -22,6 +22,7 @@ import click
 
 from .duty.cli import duty
 from .errors import ConfigurationError, DomainError
+from .sla.cli import calendar
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -288,6 +289,7 @@ def group_add(env: CommandEnv, name, description, email, first_line, members):
 
 
 main.add_command(duty)  # the roster's commands live with the roster (pyramid_helpdesk/duty)
+main.add_command(calendar)  # the business calendar's checks (pyramid_helpdesk/sla)
 
 
 # -- demo, plugins, worker -------------------------------------------------------------

@@ -108,6 +108,12 @@ class DayInfo:
         return f"file: {text}" if self.source == "file" else text
 
 
+def period_text(periods) -> str:
+    """``08:00-12:00 13:00-17:00`` (a period to midnight ends at ``24:00``)."""
+    return " ".join(f"{start:%H:%M}-{'24:00' if end == time.max else f'{end:%H:%M}'}"
+                    for start, end in periods)
+
+
 class ChineseHolidays:
     """The PRC's public holidays and make-up days, from the ``chinesecalendar`` package."""
 
