@@ -74,11 +74,9 @@ def rate_on_ticket_page(context, request):
     outcome = _record(request, context.ticket, form)
     if outcome is not None:
         status, problem = outcome
-        request.response.status = status
-        if problem is not None:
-            form.errors.setdefault("form", problem)
-        page = ticket_page(request, context)
+        page = ticket_page(request, context, alert=problem)
         page["rating_form"] = form
+        request.response.status = status
         return page
     return HTTPSeeOther(request.route_path("tickets.detail", number=context.ticket.number,
                                            _anchor="rating"))

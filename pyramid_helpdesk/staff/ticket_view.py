@@ -27,6 +27,8 @@ from ..db.types import utcnow
 from ..groups.models import ServiceGroup
 from ..i18n import _
 from ..people.models import Person
+from ..ratings.forms import SCORE_LABELS
+from ..ratings.services import rating_of
 from ..tickets.delegation import authorizations_of
 from ..tickets.models import EventKind, Priority, Ticket, TicketEvent, TicketStatus
 from ..tickets.services import TRANSITIONS
@@ -210,7 +212,8 @@ def history(events: Sequence[Row]) -> list[HistoryEntry]:
             holder=event.to_address or holder or None, changes=changes,
             merged_into=detail.get("into") if event.kind is EventKind.merged else None,
             merged_from=detail.get("from") if event.kind is EventKind.merged else None,
-            note=detail.get("note") or detail.get("message") or detail.get("reason") or "",
+            note=detail.get("note") or detail.get("message") or detail.get("reason")
+            or (f"{detail['score']}/5" if event.kind is EventKind.rated else ""),
         ))
     return entries
 
@@ -259,6 +262,7 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
     entries = history(events)
     forms = forms or Forms()
     settings = request.helpdesk_settings
+    rated = any(event.kind is EventKind.rated for event in events)
     return {
         "ticket": ticket,
         "requester": ticket.requester,
@@ -277,6 +281,9 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
         "changed": changed_since(entries, seen_event) if stale else [],
         "outside_access": authorizations_of(dbsession, ticket.id),
         "merged_into": tickets.merge_target(ticket) if ticket.merged_into_id else None,
+        # Read only when the history has its ``rated`` event (no statement otherwise).
+        "rating": rating_of(dbsession, ticket.id) if rated else None,
+        "rating_labels": SCORE_LABELS,
         "now": now,
         **ticket_facts(request, ticket, now),
         "forms": forms,

@@ -14,6 +14,8 @@ from ..attachments.policy import AttachmentPolicy, uploads_from_post
 from ..attachments.store import Upload
 from ..db.types import utcnow
 from ..i18n import _
+from ..ratings.forms import SCORE_LABELS, RatingForm
+from ..ratings.services import is_rateable, rating_of
 from ..security import Root
 from .delegation import authorizations_of
 from .models import EventKind, Message, TicketStatus
@@ -39,7 +41,7 @@ EVENT_NAMES = {
     EventKind.pending: _("set to pending"), EventKind.resolved: _("resolved"),
     EventKind.closed: _("closed"), EventKind.reopened: _("reopened"),
     EventKind.nudged: _("nudged"), EventKind.changed: _("changed"),
-    EventKind.merged: _("merged"),
+    EventKind.merged: _("merged"), EventKind.rated: _("rated"),
 }
 
 
@@ -162,6 +164,8 @@ def ticket_page(request, context, reply: ReplyForm | None = None, alert=None) ->
         files.setdefault(attachment.message_id, []).append(attachment)
     first = messages[0].id if messages else None
     coordinator = bool(request.has_permission("coordinate", Root(request)))
+    rateable = (may_resolve or staff) and is_rateable(ticket)
+    rating = rating_of(request.dbsession, ticket.id) if rateable else None
     return {
         "ticket": ticket,
         "is_staff": staff,
@@ -188,6 +192,11 @@ def ticket_page(request, context, reply: ReplyForm | None = None, alert=None) ->
         "outside_access": authorizations_of(request.dbsession, ticket.id) if coordinator else [],
         "now": utcnow(),
         "merged_into": tickets.merge_target(ticket) if ticket.merged_into_id else None,
+        # The requester rates a resolved ticket once; they and staff see the rating.
+        "rating": rating,
+        "can_rate": may_resolve and rateable and rating is None,
+        "rating_form": RatingForm(),
+        "rating_labels": SCORE_LABELS,
     }
 
 
