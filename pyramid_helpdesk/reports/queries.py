@@ -114,7 +114,7 @@ def volume(dbsession: Session, start: datetime, end: datetime, dimension: str) -
     else:
         query = select(column, literal(None).label("name"), count).group_by(column)
     query = query.select_from(Ticket).where(_created_in(start, end)).order_by(
-        count.desc(), column)
+        count.desc(), column.is_(None), column)
     return [Count(key, name, n) for key, name, n in dbsession.execute(query)]
 
 
@@ -133,7 +133,7 @@ def within_target(dbsession: Session, start: datetime, end: datetime,
     query = (select(key, name.label("name"), resolved, within)
              .select_from(Ticket).outerjoin(holder, holder.id == key)
              .where(_resolved_in(start, end), Ticket.due_at.is_not(None))
-             .group_by(key, name).order_by(resolved.desc(), key))
+             .group_by(key, name).order_by(resolved.desc(), key.is_(None), key))
     return [TargetShare(*row) for row in dbsession.execute(query)]
 
 
