@@ -3,6 +3,8 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.view import view_config
 from sqlalchemy import select, union
 
+from .db.types import utcnow
+from .sla.calendar_text import service_notice
 from .tickets.models import Ticket, TicketCC, TicketStatus
 
 RECENT = 20
@@ -29,13 +31,15 @@ def recent_tickets(request, person):
 @view_config(route_name="home", renderer="pyramid_helpdesk:templates/home.pt",
              permission="public")
 def home(request):
-    """Welcome anonymous visitors; show a signed-in person their tickets."""
+    """Welcome anonymous visitors; show a signed-in person their tickets; both see the
+    service hours and, when the desk is closed, when it opens."""
     person = request.identity
     return {
         "tickets": recent_tickets(request, person) if person else [],
         "new_ticket_url": route_path_if_any(request, "tickets.new"),
         "my_tickets_url": route_path_if_any(request, "tickets.mine"),
         "drafts_url": route_path_if_any(request, "drafts.list"),
+        "service": service_notice(request.calendar, utcnow(), request.localizer.translate),
     }
 
 

@@ -4,6 +4,7 @@
 (``registry.helpdesk_calendar``, a :class:`~.calendar.LiveCalendar` that follows
 the calendar file) and gives each request one snapshot of it, ``request.calendar``.
 """
+from ..i18n import _
 from .calendar import LiveCalendar
 
 
@@ -14,3 +15,6 @@ def includeme(config):
         config.registry.helpdesk_settings)
     config.add_request_method(lambda request: request.registry.helpdesk_calendar.current(),
                               "calendar", reify=True)
+    config.add_route("calendar.edit", "/staff/calendar", factory=".views.CalendarRoot")
+    config.add_console_link("calendar.edit", _("Calendar"), "staff", section="calendar")
+    config.scan(".views")
