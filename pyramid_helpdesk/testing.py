@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 import pytest
 import webtest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -189,6 +189,22 @@ class Helpdesk:
             yield calls
         finally:
             undo()
+
+
+@contextlib.contextmanager
+def counted_statements(bind) -> Iterator[list[str]]:
+    """The SQL statements sent through ``bind`` (an engine or a connection) inside the
+    block, in order: for tests that a page or an operation runs a fixed number."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
 
 
 def build_app(settings: dict[str, str], engine: Engine):

@@ -1,12 +1,11 @@
 """My tickets (/my-tickets): the person's tickets and those they are CC'd on."""
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event
 
+from pyramid_helpdesk.testing import counted_statements
 from pyramid_helpdesk.tickets.models import TicketStatus
 
 
@@ -149,23 +148,8 @@ def test_paging_keeps_the_filters(helpdesk, staff):
     assert len(listed(helpdesk.app.get(pager_link(first, "next")))) == 2
 
 
-@contextlib.contextmanager
-def counting_statements(engine):
-    """The SQL statements sent to ``engine`` inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def statements_per_page(helpdesk, engine, url: str) -> int:
-    with counting_statements(engine) as statements:
+    with counted_statements(engine) as statements:
         helpdesk.app.get(url, status=200)
     return len(statements)
 

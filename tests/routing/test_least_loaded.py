@@ -1,7 +1,7 @@
 """least_loaded: the available member holding the fewest open tickets takes the next one."""
-from sqlalchemy import event
 
 from helpdesk_routing.least_loaded import least_loaded_member
+from pyramid_helpdesk.testing import counted_statements
 from pyramid_helpdesk.tickets.models import TicketStatus
 
 from .conftest import local_today, mark_away, routed, team
@@ -64,13 +64,8 @@ def test_the_loads_are_counted_in_one_statement(desk):
     helpdesk = desk("least_loaded")
     t = team(helpdesk)
     hold(helpdesk, t.ada, t.network, 2)
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(helpdesk.connection, "before_cursor_execute", listener)
-    try:
+    with counted_statements(helpdesk.connection) as statements:
         person, load = least_loaded_member(helpdesk.dbsession, t.network.id,
                                            local_today(helpdesk))
-    finally:
-        event.remove(helpdesk.connection, "before_cursor_execute", listener)
     assert (person, load) == (t.bo, 0)
     assert len(statements) == 1

@@ -3,10 +3,10 @@ import re
 
 import pytest
 
+from pyramid_helpdesk.testing import counted_statements
 from pyramid_helpdesk.tickets.models import TicketStatus
 
 from .conftest import listed
-from .test_statement_counts import counted_statements
 
 VERSION = re.compile(r'name="v-([^"]+)" value="(\d+)"')
 

@@ -1,26 +1,10 @@
 """Each staff page runs the same number of SQL statements for 3 tickets as for 60:
 no statement per row (no N+1), whatever the list holds."""
-import contextlib
-
 import pytest
-from sqlalchemy import event
+
+from pyramid_helpdesk.testing import counted_statements
 
 from .conftest import listed, minutes_ago, service_at
-
-
-@contextlib.contextmanager
-def counted_statements(engine):
-    """Collect the statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def add_tickets(helpdesk, staff, count: int, start: int) -> str:
