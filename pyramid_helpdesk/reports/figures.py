@@ -43,11 +43,12 @@ class Report:
 def build_report(dbsession: Session, period: Period, now: datetime) -> Report:
     """Every figure of ``period`` (the backlog as of ``now``)."""
     start, end = period.start, period.end
+    volumes = queries.volumes(dbsession, start, end)
     return Report(
         period=period,
-        by_channel=queries.volume(dbsession, start, end, "channel"),
-        by_group=queries.volume(dbsession, start, end, "group"),
-        by_category=queries.volume(dbsession, start, end, "category"),
+        by_channel=volumes["channel"],
+        by_group=volumes["group"],
+        by_category=volumes["category"],
         within_target=queries.within_target(dbsession, start, end, "group"),
         first_response=queries.percentiles(dbsession, start, end, "first_response"),
         resolution=queries.percentiles(dbsession, start, end, "resolution"),

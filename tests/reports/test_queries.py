@@ -23,13 +23,15 @@ def test_volume_counts_tickets_created_in_the_local_days_of_the_period(helpdesk,
     make_ticket(at("2026-11-30 23:59"), channel="web", category="accounts",
                 holder_group_id=staff.computing.id)
     make_ticket(at("2026-12-01 00:00"), channel="email")  # the day after: out
+    make_ticket(at("2026-11-16 08:00"), channel="web", category=None, holder_group_id=None)
 
-    by = {dimension: queries.volume(helpdesk.dbsession, NOVEMBER.start, NOVEMBER.end,
-                                    dimension) for dimension in ("channel", "category", "group")}
+    by = queries.volumes(helpdesk.dbsession, NOVEMBER.start, NOVEMBER.end)
 
-    assert [(c.key, c.count) for c in by["channel"]] == [("web", 2), ("email", 1)]
-    assert [(c.key, c.count) for c in by["category"]] == [("network", 2), ("accounts", 1)]
-    assert [(c.name, c.count) for c in by["group"]] == [("Network", 2), ("Computing", 1)]
+    assert [(c.key, c.count) for c in by["channel"]] == [("web", 3), ("email", 1)]
+    assert [(c.key, c.count) for c in by["category"]] == [
+        ("network", 2), ("accounts", 1), (None, 1)]  # no value last, on both databases
+    assert [(c.name, c.count) for c in by["group"]] == [
+        ("Network", 2), ("Computing", 1), (None, 1)]
 
 
 def test_within_target_per_group_and_person_counts_tickets_resolved_in_the_period(
