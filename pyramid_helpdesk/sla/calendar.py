@@ -460,11 +460,14 @@ class LiveCalendar:
         """The calendar as the file now says (the last good one if it is broken)."""
         if self.path and self._stat() != self._stamp:
             with self._lock:
-                if self._stat() != self._stamp:
+                stamp = self._stat()
+                if stamp != self._stamp:
                     try:
                         self._calendar = self._build(self._read())
                     except (OSError, CalendarFileError) as exc:
-                        log.error("calendar file %s not reloaded: %s", self.path, exc)
+                        self._stamp = stamp  # logged once per change, not per request
+                        log.error("calendar file %s not reloaded, the last good one "
+                                  "stays: %s", self.path, exc)
         return self._calendar
 
     def file_text(self) -> str:

@@ -307,3 +307,23 @@ def test_a_bad_line_is_named(text, line, fragment):
         parse_calendar_file(text)
     assert info.value.line == line
     assert fragment in str(info.value)
+
+
+# -- the calendar of the ini file ------------------------------------------------------
+
+
+def test_the_live_calendar_follows_its_file_and_keeps_the_last_good_one(tmp_path):
+    from pyramid_helpdesk.sla.calendar import LiveCalendar
+
+    path = tmp_path / "calendar.txt"
+    path.write_text("2026-11-30 holiday Closed for moving\n", encoding="utf-8")
+    live = LiveCalendar(DEFAULT_HOURS, SHANGHAI, "cn", str(path))
+    assert not live.day(date(2026, 11, 30)).working
+
+    path.write_text("2026-12-01 holiday Closed for moving, again\n", encoding="utf-8")
+    assert live.day(date(2026, 11, 30)).working
+    assert not live.day(date(2026, 12, 1)).working
+
+    path.write_text("2026-12-01 holliday\n", encoding="utf-8")  # broken by hand
+    assert not live.day(date(2026, 12, 1)).working
+    assert live.file_text() == "2026-12-01 holiday Closed for moving, again\n"
