@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 UTC = timezone.utc
 DAY = timedelta(days=1)
 ZERO = timedelta(0)
-#: Holiday sources ``helpdesk.calendar`` may name.
-SOURCES = ("cn", "none")
 #: The longest run of closed days a walk crosses before deciding the desk never opens.
 MAX_CLOSED_DAYS = 400
 _CACHE_SIZE = 4096

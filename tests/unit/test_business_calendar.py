@@ -115,7 +115,8 @@ def calendars(draw):
         own = draw(periods()) if kind == "workday" and draw(st.booleans()) else None
         entries[anchor + timedelta(days=offset)] = Entry(kind, "drawn", own or None, 1)
     hours = WeeklyHours(tuple(weekly), "drawn")
-    calendar = BusinessCalendar(hours, ZoneInfo(zone_name), None,
+    public = ChineseHolidays() if zone_name == "Asia/Shanghai" else None  # around 2026 holidays
+    calendar = BusinessCalendar(hours, ZoneInfo(zone_name), public,
                                 CalendarFile(entries, frozenset(), ""))
     return calendar, anchor
 
