@@ -333,8 +333,12 @@ def plugins(env: CommandEnv):
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @click.pass_obj
 def worker(env: CommandEnv, once):
-    """Deliver queued notifications through the active notifiers."""
+    """Check service-level targets, and deliver queued notifications through the
+    active notifiers."""
+    from .db.types import utcnow
     from .notifications.delivery import DeliveryReport, deliver_due
+    from .sla.check import check_targets
+    from .sla.clock import calendar_for
 
     settings = env.settings
     notifiers = env.plugins.notifiers
@@ -343,6 +347,13 @@ def worker(env: CommandEnv, once):
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     total = DeliveryReport()
     while not stopping:
+        # Warnings and breaches first, committed, so their mail goes out in this pass.
+        with env.transaction() as dbsession:
+            checked = check_targets(dbsession, calendar_for(settings), settings, env.plugins,
+                                    utcnow())
+        if checked.warnings or checked.breaches:
+            log.info("service-level warnings %s, breaches %s", checked.warnings,
+                     checked.breaches)
         with env.transaction() as dbsession:
             report = deliver_due(dbsession, notifiers, batch_size=settings.worker_batch_size,
                                  max_attempts=settings.worker_max_attempts,

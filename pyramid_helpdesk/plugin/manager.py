@@ -27,6 +27,8 @@ DEFAULT_PLUGINS = (
     "pyramid_helpdesk.notifications.backends",
     "pyramid_helpdesk.ratings.invitation",  # before the composer: its mail comes second
     "pyramid_helpdesk.notifications.composer",
+    "pyramid_helpdesk.sla.clock",  # due times, kept by the ticket event hooks
+    "pyramid_helpdesk.notifications.sla_notices",  # warnings and breaches mailed
 )
 
 

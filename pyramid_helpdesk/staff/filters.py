@@ -25,7 +25,8 @@ AGES = {
     "over_1w": _("Older than a week"),
 }
 
-#: Due filters of the unprocessed list (target: see ``targets.py``).
+#: Due filters of the unprocessed list: the stored due time (``sla/clock.py``) by now,
+#: or within ``targets.NEAR``, of tickets whose clock runs.
 DUE = {"soon": _("Due soon or overdue"), "past": _("Overdue")}
 
 #: Holder filters of the inbox: the staff member alone, or their groups alone.

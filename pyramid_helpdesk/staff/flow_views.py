@@ -10,7 +10,6 @@ from ..i18n import _
 from ..tickets.models import EventKind
 from .durations import duration
 from .flow import holder_chain, name_holders
-from .targets import due_at
 
 #: How a holding began (or, for the last one, ended), as the flow shows it.
 MOVES = {
@@ -31,13 +30,11 @@ def _flow_page(request, context, message: str = "", error=None) -> dict:
     now = utcnow()
     chain = holder_chain(request.tickets.events(ticket), now)
     name_holders(request.dbsession, chain)
-    settings = request.helpdesk_settings
     return {
         "ticket": ticket,
         "chain": chain,
         "now": now,
-        "due": due_at(ticket.created_at, settings.service_hours, settings.timezone)
-        if ticket.status.is_active else None,
+        "due": ticket.due_at if ticket.status.is_active else None,
         "duration": duration,
         "moves": MOVES,
         "can_nudge": bool(request.has_permission("staff.supervise", context))

@@ -106,8 +106,8 @@ class Slice:
     channel: str | None = None
     created_after: datetime | None = None  # exclusive
     created_by: datetime | None = None  # inclusive
+    due_by: datetime | None = None  # inclusive: the stored due time (none: never due)
     unassigned: bool = False  # no person holds it
-    empty: bool = False  # nothing can match (a condition that is never true)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def plan(part: Slice, order: Order, cursor: Cursor | None, backwards: bool,
          limit: int) -> tuple[Plan, dict] | None:
     """The plan and the parameters of a page; ``None`` when no row can match."""
     holders = part.holders
-    if part.empty or holders == () or not part.statuses or not part.priorities:
+    if holders == () or not part.statuses or not part.priorities:
         return None
     params: dict = {f"status_{i}": status.value for i, status in enumerate(part.statuses)}
     params.update({f"priority_{i}": p.value for i, p in enumerate(part.priorities)})
@@ -148,8 +148,8 @@ def plan(part: Slice, order: Order, cursor: Cursor | None, backwards: bool,
         params.update({f"holder_{i}": value for i, (_, value) in enumerate(holders)})
     if cursor is not None:
         params.update(cursor_moment=cursor.moment, cursor_id=cursor.id)
-    narrowing = tuple(name for name in ("category", "channel", "created_after", "created_by")
-                      if getattr(part, name) is not None)
+    narrowing = tuple(name for name in ("category", "channel", "created_after", "created_by",
+                                        "due_by") if getattr(part, name) is not None)
     params.update({name: getattr(part, name) for name in narrowing})
     if part.unassigned:
         narrowing += ("unassigned",)
@@ -182,6 +182,8 @@ def _narrowing(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
         conditions.append(Ticket.created_at > bindparam("created_after", type_=UTCDateTime()))
     if "created_by" in names:
         conditions.append(Ticket.created_at <= bindparam("created_by", type_=UTCDateTime()))
+    if "due_by" in names:
+        conditions.append(Ticket.due_at <= bindparam("due_by", type_=UTCDateTime()))
     if "unassigned" in names:
         conditions.append(Ticket.holder_person_id.is_(None))
     return conditions

@@ -19,8 +19,10 @@ from ..i18n import _
 from .durations import duration
 from .labels import category_label
 from .queries import ListRow
+from .targets import RUNNING
 
-DUE_LABELS = {"overdue": _("overdue"), "soon": _("due soon")}
+DUE_LABELS = {"overdue": _("overdue"), "soon": _("due soon"),
+              "unknown": _("no calendar data")}
 PLACEHOLDER = "__number__"
 
 
@@ -154,13 +156,22 @@ class ShownRow:
 
     @cached_property
     def due_state(self) -> str:
-        """``overdue``, ``soon`` or ``""``."""
-        if self.due is None:
+        """``overdue`` (due time passed, or the breach recorded), ``soon``, ``unknown``
+        (a policy but no due time: the calendar had no data) or ``""``. A ticket
+        waiting for its requester is neither soon nor overdue: its clock is stopped."""
+        row = self.row
+        if not row.status.is_active:
+            return ""
+        if row.sla_breached_at is not None:
+            return "overdue"
+        if row.due_at is None:
+            return "unknown" if row.sla_policy else ""
+        if row.status not in RUNNING:
             return ""
         now = self.presenter.now
-        if self.row.due_at <= now:
+        if row.due_at <= now:
             return "overdue"
-        return "soon" if self.row.due_at <= now + self.presenter.near else ""
+        return "soon" if row.due_at <= now + self.presenter.near else ""
 
     @cached_property
     def due_label(self) -> str:

@@ -1,7 +1,10 @@
 """The staff console's reads: the lists' pages and the home page's counts.
 
 Each runs one SQL statement, whatever the number of tickets, served by the
-indexes of migration 0006 (see ``keyset.py``).
+indexes of migration 0006 (see ``keyset.py``). Due times are the stored
+``tickets.due_at`` (``pyramid_helpdesk/sla/clock.py``); "due soon" and
+"overdue" count tickets whose clock runs (new, open) by the ``(status, due_at)``
+index of migration 0012.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from ..tickets.models import ACTIVE_STATUSES, Priority, Ticket, TicketStatus
 from .filters import ListFilters, age_bounds
 from .keyset import Cursor, Plan, Slice, plan, plan_parameters, plan_statement, scan_order
 from .resources import Scope
-from .targets import NEAR, due_at, latest_creation_due_by
+from .targets import NEAR, RUNNING
 
 PAGE_SIZE = 25
 
@@ -44,8 +47,10 @@ class ListRow:
     holder_name: str | None
     requester_name: str
     version: int  # what a bulk action passes as ``expected_version``
-    cursor: str
     due_at: datetime | None
+    sla_breached_at: datetime | None
+    sla_policy: str | None  # set without a due time: the calendar had no data
+    cursor: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def _page_statement(shape: Plan, dialect: str) -> Select:
         select(chosen.c.rank, chosen.c.moment, Ticket.id, Ticket.number, Ticket.subject,
                Ticket.status, Ticket.priority, Ticket.category, Ticket.channel,
                Ticket.created_at, Ticket.updated_at, Ticket.held_since, Ticket.nudge_count,
-               ServiceGroup.name, _name(holder), _name(requester), Ticket.version)
+               ServiceGroup.name, _name(holder), _name(requester), Ticket.version,
+               Ticket.due_at, Ticket.sla_breached_at, Ticket.sla_policy)
         .join(Ticket, Ticket.id == chosen.c.id)
         .join(requester, requester.id == Ticket.requester_id)
         .outerjoin(holder, holder.id == Ticket.holder_person_id)
@@ -97,9 +103,7 @@ def ticket_page(dbsession: Session, settings: HelpdeskSettings, part: Slice,
     result = result[:size]
     if backwards:
         result.reverse()
-    hours, zone = settings.service_hours, settings.timezone
-    rows = [ListRow(*values, cursor=Cursor(rank, moment, values[0]).encode(),
-                    due_at=due_at(values[7], hours, zone))
+    rows = [ListRow(*values, cursor=Cursor(rank, moment, values[0]).encode())
             for rank, moment, *values in result]
     first, last = (rows[0].cursor, rows[-1].cursor) if rows else (None, None)
     if backwards:
@@ -113,12 +117,9 @@ def _own_holders(scope: Scope) -> tuple[tuple[str, int], ...]:
             *(("holder_group_id", group_id) for group_id in scope.group_ids))
 
 
-def _narrowed(filters: ListFilters, now: datetime, statuses, holders,
-              created_by: datetime | None = None, **fields) -> Slice:
+def _narrowed(filters: ListFilters, now: datetime, statuses, holders, **fields) -> Slice:
     """A slice with the category, channel and age filters of ``filters``."""
     after, before = age_bounds(filters.age, now)
-    if created_by is not None:
-        before = min(before, created_by) if before is not None else created_by
     return Slice(statuses, filters.priorities, holders, category=filters.category or None,
                  channel=filters.channel or None, created_after=after, created_by=before,
                  **fields)
@@ -140,20 +141,20 @@ def undispatched_slice(filters: ListFilters, now: datetime) -> Slice:
     return _narrowed(filters, now, (TicketStatus.new,), None, unassigned=True)
 
 
-def unprocessed_slice(scope: Scope, filters: ListFilters, settings: HelpdeskSettings,
-                      now: datetime) -> Slice:
+def unprocessed_slice(scope: Scope, filters: ListFilters, now: datetime) -> Slice:
     """Unresolved tickets the staff member may see: all of them for supervisors,
-    else those of their groups and their own; one group when filtered."""
+    else those of their groups and their own; one group when filtered. The due
+    filters keep tickets whose clock runs (a ticket waiting for its requester is
+    not late) due by ``now`` (plus :data:`NEAR` for "soon")."""
     if filters.group is not None:
         holders = (("holder_group_id", filters.group),)
     else:
         holders = None if scope.sees_everything else _own_holders(scope)
     if not filters.due:
         return _narrowed(filters, now, filters.statuses, holders)
-    latest = latest_creation_due_by(now + NEAR if filters.due == "soon" else now,
-                                    settings.service_hours, settings.timezone)
-    return _narrowed(filters, now, filters.statuses, holders, created_by=latest,
-                     empty=latest is None)
+    statuses = tuple(status for status in filters.statuses if status in RUNNING)
+    return _narrowed(filters, now, statuses, holders,
+                     due_by=now + NEAR if filters.due == "soon" else now)
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,9 @@ class Counts:
 @lru_cache(maxsize=4)
 def _counts_statement(sees_everything: bool, has_groups: bool) -> Select:
     """Six indexed COUNTs in one statement (values bound: ``person``, ``groups``,
-    ``soon`` and ``late``, the latest creation times due by then)."""
+    ``soon`` and ``late``, the due times that count as due soon and overdue)."""
     active = Ticket.status.in_(ACTIVE_STATUSES)
-    # Naming every priority lets the database count ranges of the queue indexes.
-    any_priority = Ticket.priority.in_(list(Priority))
+    running = Ticket.status.in_(RUNNING)  # ranges of the (status, due_at) index
     person = Ticket.holder_person_id == bindparam("person")
     groups = Ticket.holder_group_id.in_(bindparam("groups", expanding=True))
     visible = [] if sees_everything else [or_(person, groups) if has_groups else person]
@@ -187,24 +187,14 @@ def _counts_statement(sees_everything: bool, has_groups: bool) -> Select:
         count(groups, active) if has_groups else literal(0),
         count(Ticket.holder_person_id.is_(None), Ticket.status == TicketStatus.new),
         count(active, *visible),
-        count(active, any_priority,
-              Ticket.created_at <= bindparam("soon", type_=UTCDateTime()), *visible),
-        count(active, any_priority,
-              Ticket.created_at <= bindparam("late", type_=UTCDateTime()), *visible),
+        count(running, Ticket.due_at <= bindparam("soon", type_=UTCDateTime()), *visible),
+        count(running, Ticket.due_at <= bindparam("late", type_=UTCDateTime()), *visible),
     )
 
 
-def home_counts(dbsession: Session, settings: HelpdeskSettings, scope: Scope,
-                now: datetime) -> Counts:
+def home_counts(dbsession: Session, scope: Scope, now: datetime) -> Counts:
     """Every count of the home page, in one statement."""
-    hours, zone = settings.service_hours, settings.timezone
-    # A desk that never opens has no ticket due: the epoch is before every ticket.
-    never = datetime.fromtimestamp(0, zone)
-    params = {
-        "person": scope.person_id,
-        "soon": latest_creation_due_by(now + NEAR, hours, zone) or never,
-        "late": latest_creation_due_by(now, hours, zone) or never,
-    }
+    params = {"person": scope.person_id, "soon": now + NEAR, "late": now}
     if scope.group_ids:
         params["groups"] = list(scope.group_ids)
     statement = _counts_statement(scope.sees_everything, bool(scope.group_ids))

@@ -35,7 +35,6 @@ from ..tickets.services import TRANSITIONS
 from ..tickets.views import EVENT_NAMES, Change, MessageView, ReplyForm, edit_changes, folded
 from .durations import duration
 from .labels import category_label, channel_label
-from .targets import due_at
 
 TEMPLATE = "pyramid_helpdesk:templates/staff/ticket.pt"
 OTHER_TICKETS = 10
@@ -226,12 +225,10 @@ def operations_for(ticket: Ticket) -> list[tuple[str, Any]]:
 
 def ticket_facts(request, ticket: Ticket, now: datetime) -> dict[str, Any]:
     """Age, time with its holder, due time and channel of a ticket."""
-    settings = request.helpdesk_settings
     return {
         "age": duration(now - ticket.created_at),
         "held_for": duration(now - ticket.held_since),
-        "due": due_at(ticket.created_at, settings.service_hours, settings.timezone)
-        if ticket.status.is_active else None,
+        "due": ticket.due_at if ticket.status.is_active else None,
         "channel": channel_label(ticket.channel, request.registry.helpdesk_plugins.channels),
         "category": category_label(ticket.category),
     }

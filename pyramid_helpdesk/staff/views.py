@@ -15,7 +15,7 @@ from .filters import AGES, DUE, HELD, INBOX, UNDISPATCHED, UNPROCESSED, ListFilt
 from .labels import category_label, channel_label
 from .presenters import RowPresenter
 from .resources import Scope
-from .targets import NEAR, TARGET
+from .targets import NEAR
 
 TEMPLATES = "pyramid_helpdesk:templates/staff/"
 
@@ -26,8 +26,9 @@ def staff_home(request):
     """Counts of the tickets that need someone, each a link to its list; who is on duty."""
     scope = Scope.of(request)
     now, settings = utcnow(), request.helpdesk_settings
-    return {"counts": queries.home_counts(request.dbsession, settings, scope, now),
-            "scope": scope, "near": duration(NEAR), "target": duration(TARGET),
+    return {"counts": queries.home_counts(request.dbsession, scope, now),
+            "scope": scope, "near": duration(NEAR),
+            "target": duration(settings.sla_targets.choose("normal", None, None).resolution),
             "duty": on_duty(request.dbsession, now, settings.timezone)}
 
 
@@ -82,9 +83,8 @@ def undispatched(request):
 def unprocessed(request):
     """Every unresolved ticket the staff member may see, with its holder and its times."""
     scope = Scope.of(request)
-    settings = request.helpdesk_settings
     values = _list_page(request, UNPROCESSED,
-                        lambda f, now: queries.unprocessed_slice(scope, f, settings, now),
+                        lambda f, now: queries.unprocessed_slice(scope, f, now),
                         groups=_groups(request, scope))
     values["can_nudge"] = bool(request.has_permission("staff.supervise"))
     # Shown on every row: translated once.
