@@ -124,3 +124,10 @@ def test_the_page_in_chinese(desk):
     page = desk.app.get("/staff/calendar", headers={"Accept-Language": "zh-CN"})
     assert "国庆节" in row(page, "2026-10-01").text
     assert "星期四" in row(page, "2026-10-01").text
+
+
+def test_a_save_without_the_csrf_token_changes_nothing(desk, calendar_dir):
+    desk.login("admin@example.org")
+    desk.app.post("/staff/calendar", {"text": "2026-10-12 holiday\n",
+                                      "version": text_version(FIRST_TEXT)}, status=400)
+    assert (calendar_dir / "calendar.txt").read_text(encoding="utf-8") == FIRST_TEXT
