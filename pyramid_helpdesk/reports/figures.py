@@ -43,6 +43,7 @@ class Report:
 def build_report(dbsession: Session, period: Period, now: datetime) -> Report:
     """Every figure of ``period`` (the backlog as of ``now``)."""
     start, end = period.start, period.end
+    queries.prepare_session(dbsession)
     volumes = queries.volumes(dbsession, start, end)
     return Report(
         period=period,

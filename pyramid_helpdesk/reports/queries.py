@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ..groups.models import ServiceGroup
@@ -42,6 +42,9 @@ AGE_BUCKETS = (
     ("over_30d", timedelta(days=30), None),
 )
 PERCENTS = (50, 90)
+#: PostgreSQL sort memory for a report's transaction: a year's percentiles sort about a
+#: million integers, which spill to disk at the default 4 MB (and take twice as long).
+REPORT_WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,13 @@ class RatingSummary:
         """The mean score (``None`` without ratings)."""
         total = self.count
         return sum(s * n for s, n in self.distribution.items()) / total if total else None
+
+
+def prepare_session(dbsession: Session) -> None:
+    """Give the rest of this transaction the sort memory of :data:`REPORT_WORK_MEM`
+    (PostgreSQL; ``SET LOCAL`` ends with the transaction)."""
+    if dbsession.get_bind().dialect.name == "postgresql":
+        dbsession.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
 
 
 def _created_in(start: datetime, end: datetime):
