@@ -21,6 +21,8 @@ from .. import hookimpl
 from ..groups.models import ServiceGroup
 from ..i18n import _, language_of, localizer_for
 from ..people.models import Person
+from ..sla.calendar import CalendarError
+from ..sla.clock import calendar_for
 from ..tickets.models import MessageKind, TicketStatus
 
 #: A translated text, given the function that translates one string.
@@ -122,13 +124,20 @@ def _service_hours(hours, t) -> str:
 def _after_hours(helpdesk, t) -> list[str]:
     """Outside service hours: when they are, and when the request will be handled."""
     settings = helpdesk.settings
-    if settings.service_hours.is_open(helpdesk.now, settings.timezone):
-        return []
+    try:  # the business calendar knows holidays and make-up working days
+        calendar = calendar_for(settings).current()
+        if calendar.is_open(helpdesk.now):
+            return []
+        opening = calendar.next_opening(helpdesk.now)
+    except CalendarError:  # a year without calendar data, or a desk that never opens
+        if settings.service_hours.is_open(helpdesk.now, settings.timezone):
+            return []
+        opening = settings.service_hours.next_opening(helpdesk.now, settings.timezone)
     lines = ["", t(_("Our service hours are ${hours} (${timezone}).", mapping={
         "hours": _service_hours(settings.service_hours, t), "timezone": settings.timezone.key,
     }))]
-    opening = settings.service_hours.next_opening(helpdesk.now, settings.timezone)
     if opening is not None:
+        opening = opening.astimezone(settings.timezone)
         lines.append(t(_(
             "Your request arrived outside them; we will handle it from "
             "${weekday} ${date} ${time}.", mapping={

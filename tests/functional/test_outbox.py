@@ -287,7 +287,9 @@ def test_a_ticket_created_without_acknowledgement_sends_none(helpdesk, staff):
     ("2026-12-04 19:00", ["Our service hours are mon-fri 08:00-17:00 (Asia/Shanghai).",
                           "we will handle it from Monday 2026-12-07 08:00."]),
     ("2026-11-30 09:00", []),
-], ids=["friday-evening", "monday-morning"])
+    ("2026-09-30 19:00", ["we will handle it from Thursday 2026-10-08 08:00."]),
+    ("2026-10-09 19:00", ["we will handle it from Saturday 2026-10-10 08:00."]),
+], ids=["friday-evening", "monday-morning", "before-national-day", "before-make-up-saturday"])
 def test_an_acknowledgement_outside_service_hours_says_when_service_resumes(
     helpdesk, staff, local_time, expected
 ):
