@@ -222,7 +222,8 @@ def test_notifications_queued_while_smtp_is_down_are_each_delivered_once_it_is_b
     rows = helpdesk.dbsession.scalars(
         select(Notification).where(Notification.ticket_id == ticket.id)
         .order_by(Notification.id)).all()
-    assert {row.kind for row in rows} == {"ticket_created", "message_public", "ticket_resolved"}
+    assert {row.kind for row in rows} == {"ticket_created", "message_public", "ticket_resolved",
+                                          "rating_invitation"}
     assert all(row.notifier == "smtp" for row in rows)
 
     port = free_port()
