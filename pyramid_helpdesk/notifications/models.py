@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.meta import Base
 from ..db.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..tickets.models import Ticket
 
 
 class DeliveryStatus(str, enum.Enum):
@@ -49,3 +52,6 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # What orders a flush: a new ticket's INSERT before its notifications'.
+    ticket: Mapped[Ticket | None] = relationship()

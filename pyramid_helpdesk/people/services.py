@@ -85,8 +85,10 @@ def find_people_by_email(dbsession: Session, addresses: Iterable[str]) -> dict[s
 def add_requester(dbsession: Session, email: str, name: str = "") -> Person:
     """A new requester, as :func:`find_or_create_requester` makes one, for an address
     the caller has just looked up and found unused: added to the session, not
-    flushed (its INSERT goes with the next flush, before the rows that refer to it)."""
+    flushed (its INSERT goes with the next flush, before the rows that refer to it).
+    Every column with a server default is given, so that several such people go in
+    with one INSERT (else each is an INSERT ... RETURNING of its own on SQLite)."""
     person = Person(email=normalize_email(email), name=name.strip(), role=Role.requester,
-                    email_verified_at=utcnow())
+                    email_verified_at=utcnow(), auth_source="local")
     dbsession.add(person)
     return person

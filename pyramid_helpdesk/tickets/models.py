@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from ..attachments.models import Attachment
 from ..db.meta import Base
 from ..db.types import UTCDateTime, utcnow
 from ..groups.models import ServiceGroup
@@ -174,6 +175,11 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[Person | None] = relationship(lazy="joined")
+    # Also what orders a flush: the ticket's INSERT before its messages' (see TicketEvent),
+    # a new message's before its attachments' (which get its id then). Write-only: adding
+    # a file never loads the others; the database clears message_id when one is deleted.
+    ticket: Mapped[Ticket] = relationship(foreign_keys=[ticket_id])
+    attachments: WriteOnlyMapped[Attachment] = relationship(passive_deletes=True)
 
 
 class ExternalAuthorization(Base):
@@ -244,6 +250,10 @@ class TicketEvent(Base):
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id], lazy="joined")
     message: Mapped[Message | None] = relationship()
+    # Also what orders a flush: a unit of work writes a table after those its rows point
+    # at through relationships, so that new tickets, their messages and events (and
+    # their notifications) can go in with one flush, one multi-row INSERT per table.
+    ticket: Mapped[Ticket] = relationship(foreign_keys=[ticket_id])
 
 
 class Rating(Base):

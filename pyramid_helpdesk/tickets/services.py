@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Table, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -97,16 +97,45 @@ class TicketService:
         self.outbox = Outbox(dbsession, plugins.notifiers)
         self.store = AttachmentStore(settings.attachments_dir, settings.attachments_max_size)
         self._lookups: dict[str, Any] | None = None  # see batch_lookups
+        self._flushes_deferred = False  # see deferred_flushes
 
     @contextlib.contextmanager
     def batch_lookups(self) -> Iterator[None]:
         """Within the block, look up what a batch of operations in one transaction
-        shares (the first-line group) once instead of once per ticket."""
+        shares (the first-line group) once instead of once per ticket, and hold it.
+
+        On SQLite, new rows also get their ids before they are flushed (see
+        :meth:`_number_new_rows`): SQLite cannot say which id RETURNING gave which
+        row of a multi-row INSERT, so without them each row would be an INSERT
+        of its own.
+        """
         self._lookups = {}
+        numbering = self.dbsession.get_bind().dialect.name == "sqlite"
+        if numbering:
+            event.listen(self.dbsession, "before_flush", self._number_new_rows)
         try:
             yield
         finally:
+            if numbering:
+                event.remove(self.dbsession, "before_flush", self._number_new_rows)
             self._lookups = None
+
+    @contextlib.contextmanager
+    def deferred_flushes(self) -> Iterator[None]:
+        """Within the block, operations leave their rows pending instead of flushing
+        each; the caller flushes once at the end, so that a run of operations goes in
+        with one multi-row INSERT per table (the relationships of the models order
+        the tables). Queries still flush what is pending before they run.
+
+        A concurrent change to a ticket then surfaces at the caller's flush as
+        :class:`~sqlalchemy.orm.exc.StaleDataError`, not as :class:`StaleTicket`:
+        for batches that redo their work one operation at a time when it fails.
+        """
+        self._flushes_deferred = True
+        try:
+            yield
+        finally:
+            self._flushes_deferred = False
 
     def reserve_ticket_ids(self, count: int) -> None:
         """Inside :meth:`batch_lookups`, announce ``count`` tickets about to be created:
@@ -217,14 +246,13 @@ class TicketService:
             ticket.id = ticket_id
             ticket.number = self.settings.ticket_number(ticket_id, now.year)
         self.dbsession.add(ticket)
-        # The ticket's row before the rows that point at it (they have no relationship
-        # to order them by), and its id.
-        self.dbsession.flush()
-        if not draft and ticket_id is None:
-            ticket.number = self.settings.ticket_number(ticket.id, now.year)
+        if ticket_id is None:  # the INSERT gives the id its rows and number need
+            self.dbsession.flush()
+            if not draft:
+                ticket.number = self.settings.ticket_number(ticket.id, now.year)
         if cc_addresses:
-            with self.dbsession.no_autoflush:  # only this ticket's rows are pending
-                people = find_people_by_email(self.dbsession, cc_addresses)
+            # Not without autoflush: a CC may be a requester added earlier in a batch.
+            people = find_people_by_email(self.dbsession, cc_addresses)
             for address in cc_addresses:
                 person = people.get(address)
                 ticket.cc.append(TicketCC(email=address,
@@ -508,7 +536,13 @@ class TicketService:
         if self._lookups is None:
             return first_line_group_id(self.dbsession)
         if "first_line" not in self._lookups:
-            self._lookups["first_line"] = first_line_group_id(self.dbsession)
+            group_id = first_line_group_id(self.dbsession)
+            self._lookups["first_line"] = group_id
+            # Held for the batch: the session keeps only objects something refers to,
+            # and the hooks look the group up (the composer, with its members) for
+            # each ticket; held, they find it loaded.
+            self._lookups["first_line_group"] = (
+                self.dbsession.get(ServiceGroup, group_id) if group_id else None)
         return self._lookups["first_line"]
 
     def _next_ticket_id(self) -> int | None:
@@ -525,15 +559,33 @@ class TicketService:
         if dialect == "postgresql":
             reserved = self._lookups.get("reserved_ticket_ids")
             return reserved.pop(0) if reserved else self._sequence_values(1)[0]
-        if dialect != "sqlite":
-            return None
-        if "next_ticket_id" not in self._lookups:
+        return self._next_row_id(Ticket.__table__) if dialect == "sqlite" else None
+
+    def _next_row_id(self, table: Table) -> int:
+        """SQLite, inside :meth:`batch_lookups`: the id the next new row of ``table``
+        gets. One past the highest id, read once per batch: what SQLite itself would
+        choose, since one transaction that has read cannot see another write (it
+        fails to write instead: SQLITE_BUSY)."""
+        counters = self._lookups.setdefault("next_row_ids", {})
+        if table.name not in counters:
             with self.dbsession.no_autoflush:
-                highest = self.dbsession.scalar(select(func.max(Ticket.id)))
-            self._lookups["next_ticket_id"] = (highest or 0) + 1
-        ticket_id = self._lookups["next_ticket_id"]
-        self._lookups["next_ticket_id"] += 1
-        return ticket_id
+                highest = self.dbsession.scalar(select(func.max(table.c.id)))
+            counters[table.name] = (highest or 0) + 1
+        row_id = counters[table.name]
+        counters[table.name] += 1
+        return row_id
+
+    def _number_new_rows(self, session: Session, _flush_context, _instances) -> None:
+        """Before a flush (SQLite, inside :meth:`batch_lookups`): give each new row
+        with a single integer ``id`` and none yet its id (:meth:`_next_row_id`), so
+        that a table's new rows go in with one ``executemany``, without RETURNING."""
+        for instance in session.new:
+            mapper = inspect(instance).mapper
+            key = mapper.primary_key[0]
+            if (len(mapper.primary_key) == 1 and key.key == "id"
+                    and isinstance(key.type, Integer) and isinstance(mapper.local_table, Table)
+                    and getattr(instance, "id", None) is None):
+                instance.id = self._next_row_id(mapper.local_table)
 
     def _sequence_values(self, count: int) -> list[int]:
         """``count`` new values of the ticket id's sequence (PostgreSQL), in order."""
@@ -551,7 +603,10 @@ class TicketService:
         return self.clock()
 
     def _flush(self, ticket: Ticket) -> None:
-        """Flush; a concurrent writer's change surfaces as :class:`StaleTicket`."""
+        """Flush (unless :meth:`deferred_flushes`); a concurrent writer's change
+        surfaces as :class:`StaleTicket`."""
+        if self._flushes_deferred:
+            return
         number, version = ticket.number, ticket.version
         try:
             self.dbsession.flush()
@@ -731,15 +786,14 @@ class TicketService:
 
     def _store_attachments(self, ticket: Ticket, message: Message | None,
                            uploads: Iterable[Upload], when: datetime | None = None) -> None:
-        uploads = list(uploads)
-        if uploads:
-            self.dbsession.flush()  # attachments point at the message's id
         for upload in uploads:
             sha256, size = self.store.put(upload)
-            self.dbsession.add(Attachment(
-                ticket_id=ticket.id, message_id=message.id if message else None,
-                filename=upload.filename[:255],
+            attachment = Attachment(
+                ticket_id=ticket.id, filename=upload.filename[:255],
                 content_type=upload.content_type[:127] or "application/octet-stream",
                 size=size, sha256=sha256,
                 created_at=when or (message.created_at if message else self.clock()),
-            ))
+            )
+            if message is not None:  # its message_id once the message is written
+                message.attachments.add(attachment)
+            self.dbsession.add(attachment)
