@@ -1,6 +1,7 @@
 """Writing notifications to the outbox, in the transaction of the change."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Iterable
 
 from sqlalchemy.orm import Session
@@ -14,9 +15,9 @@ class Outbox:
     def __init__(self, dbsession: Session, notifier_names: Iterable[str]):
         self.dbsession = dbsession
         self.notifier_names = tuple(notifier_names)
-        #: Every address queued to through this outbox (lower-cased), rolled back or not:
-        #: who may have more notifications than a count read before the change shows.
-        self.recipients_queued: set[str] = set()
+        #: Rows queued through this outbox by ``(lower-cased address, kind)``, rolled back
+        #: or not: what a count of notifications read before the change does not show.
+        self.queued: Counter[tuple[str, str]] = Counter()
 
     def enqueue(
         self,
@@ -31,7 +32,7 @@ class Outbox:
         """Queue a message to each distinct recipient through every active notifier."""
         rows = []
         for recipient in dict.fromkeys(r for r in recipients if r):
-            self.recipients_queued.add(recipient.lower())
+            self.queued[recipient.lower(), kind] += len(self.notifier_names)
             for notifier in self.notifier_names:
                 row = Notification(
                     notifier=notifier, kind=kind, ticket_id=ticket_id, recipient=recipient,

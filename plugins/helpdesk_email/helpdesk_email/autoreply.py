@@ -13,6 +13,8 @@ from .parsing import ParsedMessage
 
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
 DAEMON_SENDERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@")
+#: The kind of notification that acknowledges a new ticket (what the limits count).
+ACKNOWLEDGEMENT = "ticket_created"
 
 
 def automatic_reason(parsed: ParsedMessage) -> str | None:
@@ -42,7 +44,7 @@ def over_autoreply_limit(dbsession: Session, address: str, limit: int, window: t
     sent = dbsession.scalar(
         select(func.count()).select_from(Notification).where(
             Notification.recipient == address,
-            Notification.kind == "ticket_created",
+            Notification.kind == ACKNOWLEDGEMENT,
             Notification.created_at > now - window,
         )
     )
@@ -59,7 +61,7 @@ def autoreply_counts(dbsession: Session, addresses: Iterable[str], window: timed
     return dict(dbsession.execute(
         select(Notification.recipient, func.count()).where(
             Notification.recipient.in_(wanted),
-            Notification.kind == "ticket_created",
+            Notification.kind == ACKNOWLEDGEMENT,
             Notification.created_at > now - window,
         ).group_by(Notification.recipient)
     ).all())

@@ -9,6 +9,7 @@ recognised and makes nothing new.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -33,8 +34,8 @@ from pyramid_helpdesk.people.services import (
 from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
 from pyramid_helpdesk.tickets.services import TicketService
 
-from .autoreply import automatic_reason, autoreply_counts, over_autoreply_limit
-from .matching import SUBJECT_TAG, allowed_author, find_ticket
+from .autoreply import ACKNOWLEDGEMENT, automatic_reason, autoreply_counts, over_autoreply_limit
+from .matching import SUBJECT_TAG, allowed_author, find_ticket, referenced_keys
 from .parsing import MalformedMessage, ParsedMessage, parse_message
 from .settings import IntakeSettings
 from .spool import CHANNEL, header_message_id
@@ -73,11 +74,15 @@ class Outcome:
 class _Batch:
     """What the messages of one batch (one savepoint) read once instead of each:
     the parsed messages by item id, their senders' accounts by lower-cased address
-    (``None``: no account), and the acknowledgements each sender got lately."""
+    (``None``: no account), the acknowledgements each sender got lately, how many
+    the outbox had queued to each when that was read, and the Message-IDs and ticket
+    numbers the batch has stored (which a query sees only once they are flushed)."""
 
     parsed: dict[int, ParsedMessage] = field(default_factory=dict)
     people: dict[str, Person | None] = field(default_factory=dict)
     acknowledged: dict[str, int] = field(default_factory=dict)
+    queued_before: dict[str, int] = field(default_factory=dict)
+    stored: set[str] = field(default_factory=set)
 
 
 class MailIntake:
@@ -169,17 +174,22 @@ class MailIntake:
     def _attempt_many(self, items: list[tuple[int, bytes]]) -> list[tuple[Outcome, Fate]]:
         """Process several journalled ``(id, raw)`` items: the outcome and fate of each.
 
-        Optimistically all in one savepoint: a message that must wait is found
-        before anything of it is written, and needs none of its own. If one
-        fails while being stored, the savepoint is rolled back and every item
-        is processed again, each in its own savepoint.
+        Optimistically all in one savepoint and one flush: a message that must
+        wait is found before anything of it is written, and needs no savepoint
+        of its own; the rows of the others are written together at the end (one
+        multi-row INSERT per table; a query that must see them flushes them
+        earlier). If one fails while being stored or flushed, the savepoint is
+        rolled back and every item is processed again, each in its own savepoint.
         """
         if len(items) > 1:
             try:
                 with self.dbsession.begin_nested():
                     self._batch = self._prepare(items)
-                    return [self._attempt(item_id, raw, False, savepoint=False)
-                            for item_id, raw in items]
+                    with self.tickets.deferred_flushes():
+                        attempts = [self._attempt(item_id, raw, False, savepoint=False)
+                                    for item_id, raw in items]
+                    self.dbsession.flush()
+                    return attempts
             except DBAPIError:
                 raise
             except Exception:  # noqa: BLE001 - processed again below, one savepoint each
@@ -207,6 +217,9 @@ class MailIntake:
         batch.people.update(found)
         batch.acknowledged = autoreply_counts(self.dbsession, senders,
                                               self.settings.autoreply_window, self.clock())
+        queued = self.tickets.outbox.queued
+        batch.queued_before = {sender: queued[sender.lower(), ACKNOWLEDGEMENT]
+                               for sender in senders}
         self.tickets.reserve_ticket_ids(sum(map(self._surely_new, batch.parsed.values())))
         return batch
 
@@ -241,7 +254,9 @@ class MailIntake:
 
         Deciding reads only, so a message that must wait is quarantined as it
         is; storing runs in a savepoint, unless the caller has one around a
-        whole batch (``savepoint=False``: failures while storing propagate).
+        whole batch (``savepoint=False``: failures while storing propagate, and
+        so do database errors while deciding, which may come from the rows of
+        an earlier message that a query flushed).
         """
         try:
             store, summary = self._plan(raw, release, item_id)
@@ -250,12 +265,13 @@ class MailIntake:
         except DBAPIError:
             raise
         except (SQLAlchemyError, LookupError, ValueError, TypeError, OSError) as exc:
+            if not savepoint and isinstance(exc, SQLAlchemyError):
+                raise
             log.exception("message %s could not be processed", item_id)
             return self._quarantined(
                 item_id, f"could not be processed: {type(exc).__name__}: {exc}")
         if not savepoint:
             outcome, ticket_id = store()
-            self.dbsession.flush()  # its failures are this message's, not the next one's
             return outcome, Fate(item_id, IntakeStatus.processed, ticket_id, None, summary)
         try:
             with self.dbsession.begin_nested():
@@ -291,24 +307,44 @@ class MailIntake:
             return (lambda: self._created(parsed, None, "released")), summary
         if sender == self.settings.service_address or self._is_own(parsed):
             raise Quarantine("the helpdesk's own message came back (mail loop)", summary)
-        ticket = find_ticket(self.dbsession, self.tickets, parsed,
-                             self.settings.message_id_domain)
+        ticket, allowed, author = self._thread(parsed)
         if parsed.is_bounce:
             if ticket is None:
                 raise Quarantine("a delivery failure report that matches no ticket", summary)
             return (lambda: self._bounce(raw, parsed, ticket)), summary
         if ticket is not None:
-            allowed, author = allowed_author(self.dbsession, ticket, sender, self.clock(),
-                                             self._person)
             if allowed and ticket.status is not TicketStatus.closed:
                 return (lambda: (self._follow_up(ticket, parsed, author), ticket.id)), summary
             if not allowed and self.settings.stranger_follow_up == "quarantine":
                 raise Quarantine(f"{sender} may not write on ticket {ticket.number}", summary)
         return (lambda: self._created(parsed, ticket)), summary
 
+    def _thread(self, parsed: ParsedMessage) -> tuple[Ticket | None, bool, Person | None]:
+        """The ticket ``parsed`` belongs to, if any; whether its sender may add to it,
+        and the person writing, if known.
+
+        Inside a batch, the rows of the messages before it are written only at the
+        end: the lookups flush them first only when ``parsed`` refers to one of them.
+        """
+        refers_to_batch = self._batch is None or not self._batch.stored.isdisjoint(
+            referenced_keys(parsed, self.settings.message_id_domain))
+        with contextlib.nullcontext() if refers_to_batch else self.dbsession.no_autoflush:
+            ticket = find_ticket(self.dbsession, self.tickets, parsed,
+                                 self.settings.message_id_domain)
+            if ticket is None or parsed.is_bounce:
+                return ticket, False, None
+            return (ticket, *allowed_author(self.dbsession, ticket, parsed.from_address,
+                                            self.clock(), self._person))
+
+    def _stored(self, parsed: ParsedMessage, number: str | None) -> None:
+        """Note what a later message of the batch may refer to (see :meth:`_thread`)."""
+        if self._batch is not None:
+            self._batch.stored.update(key for key in (parsed.message_id, number) if key)
+
     def _created(self, parsed: ParsedMessage, replaces: Ticket | None,
                  reason: str = "") -> tuple[Outcome, int]:
         created = self._create(parsed, replaces)
+        self._stored(parsed, created.number)
         return Outcome("created", created.number, reason), created.id
 
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
@@ -333,6 +369,7 @@ class MailIntake:
             body=self._body(parsed), body_html=parsed.html,
             attachments=self._uploads(parsed), email_message_id=parsed.message_id,
         )
+        self._stored(parsed, None)
         return Outcome("follow-up", ticket.number)
 
     def _bounce(self, raw: bytes, parsed: ParsedMessage, ticket: Ticket) -> tuple[Outcome, int]:
@@ -360,12 +397,14 @@ class MailIntake:
             log.info("no acknowledgement to %s: %s", parsed.from_address, reason)
             return False
         address, limit = parsed.from_address, self.settings.autoreply_limit
-        if (self._batch is not None
-                and address.lower() not in self.tickets.outbox.recipients_queued
-                and self._batch.acknowledged.get(address, 0) < limit):
-            # Read before the batch, nothing queued to it since; a count can only
-            # fall as time passes, so below the limit then is below it now.
-            return True
+        batch = self._batch
+        if batch is not None and address in batch.queued_before:
+            # What was read when the batch began and what it queued since. A count can
+            # only fall as time passes: at worst an acknowledgement that left the window
+            # in the second since is still counted (one reply fewer, the safe side).
+            queued = self.tickets.outbox.queued[address.lower(), ACKNOWLEDGEMENT]
+            sent = batch.acknowledged.get(address, 0) + queued - batch.queued_before[address]
+            return sent < limit
         return not over_autoreply_limit(
             self.dbsession, address, limit, self.settings.autoreply_window, self.clock())
 

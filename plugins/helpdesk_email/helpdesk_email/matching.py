@@ -5,7 +5,7 @@ import re
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from pyramid_helpdesk.people.models import Person
 from pyramid_helpdesk.people.services import find_by_email
@@ -28,18 +28,29 @@ def find_ticket(dbsession: Session, tickets: TicketService, parsed: ParsedMessag
         ticket = tickets.get(number, follow_merges=True) if number else None
         if ticket is not None:
             return ticket
-    if referenced:
-        ticket_id = dbsession.scalar(
-            select(Message.ticket_id).where(Message.email_message_id.in_(referenced))
-            .order_by(Message.id.desc()).limit(1)
-        )
-        if ticket_id is not None:
-            return tickets.merge_target(dbsession.get(Ticket, ticket_id))
+    if referenced:  # the ticket of the latest message referred to, with its CCs: one query
+        ticket = dbsession.scalars(
+            select(Ticket).join(Message, Message.ticket_id == Ticket.id)
+            .where(Message.email_message_id.in_(referenced))
+            .order_by(Message.id.desc()).limit(1).options(joinedload(Ticket.cc))
+        ).unique().first()
+        if ticket is not None:
+            return tickets.merge_target(ticket)
     for match in SUBJECT_TAG.finditer(parsed.subject):
         ticket = tickets.get(match.group(1), follow_merges=True)
         if ticket is not None:
             return ticket
     return None
+
+
+def referenced_keys(parsed: ParsedMessage, domain: str) -> set[str]:
+    """Every Message-ID ``parsed`` refers to and every ticket number it names (in our
+    Message-IDs and in subject tags): all that :func:`find_ticket` may look up."""
+    referenced = {*parsed.in_reply_to, *parsed.references}
+    numbers = {parse_helpdesk_message_id(message_id, domain) for message_id in referenced}
+    numbers.update(match.group(1) for match in SUBJECT_TAG.finditer(parsed.subject))
+    numbers.discard(None)
+    return referenced | numbers
 
 
 def allowed_author(dbsession: Session, ticket: Ticket, address: str, now,

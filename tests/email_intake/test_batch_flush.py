@@ -1,0 +1,87 @@
+"""A batch writes its rows with one flush at the end: what it stores is still exactly what
+each message would have stored alone, and a row that fails only when written still
+costs its own message alone."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from pyramid_helpdesk import hookimpl
+from pyramid_helpdesk.attachments.models import Attachment
+from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
+from pyramid_helpdesk.people.models import Person
+from pyramid_helpdesk.tickets.models import Message, Ticket, TicketCC
+
+from .conftest import message
+
+
+def ingest_many(helpdesk, *raws: bytes) -> list[str]:
+    from helpdesk_email.intake import MailIntake
+
+    outcomes = MailIntake(helpdesk.tickets, helpdesk.registry.helpdesk_email).ingest_many(raws)
+    helpdesk.dbsession.flush()
+    return [outcome.action for outcome in outcomes]
+
+
+def test_a_message_whose_rows_fail_only_when_written_is_quarantined_alone(helpdesk, staff):
+    """The hook's bad value passes while the message is stored and fails at the batch's
+    flush: the batch is processed again, one savepoint per message."""
+    class Corrupt:
+        @hookimpl
+        def helpdesk_ticket_created(self, ticket, event, helpdesk):
+            if ticket.subject == "Corrupt":
+                ticket.priority = "not a priority"
+
+    helpdesk.plugins.manager.register(Corrupt(), name="corrupt")
+    try:
+        outcomes = ingest_many(helpdesk, message(subject="Printer jams", message_id="f-1"),
+                               message(subject="Corrupt", message_id="f-2"),
+                               message(subject="VPN drops", message_id="f-3"))
+    finally:
+        helpdesk.plugins.manager.unregister(name="corrupt")
+
+    assert outcomes == ["created", "quarantined", "created"]
+    assert sorted(helpdesk.dbsession.scalars(select(Ticket.subject))) == [
+        "Printer jams", "VPN drops"]
+    assert len(helpdesk.dbsession.scalars(select(Message.id)).all()) == 2
+    items = helpdesk.dbsession.scalars(select(IntakeItem).order_by(IntakeItem.id)).all()
+    assert [item.status for item in items] == [
+        IntakeStatus.processed, IntakeStatus.quarantined, IntakeStatus.processed]
+    assert "not a priority" in items[1].reason
+    assert items[0].ticket_id is not None and items[2].ticket_id is not None
+
+
+def test_a_cc_who_wrote_earlier_in_the_batch_is_linked_to_their_account(helpdesk, staff):
+    outcomes = ingest_many(
+        helpdesk,
+        message(subject="Projector", message_id="cc-1", sender="Ada <ada@example.net>"),
+        message(subject="Projector again", message_id="cc-2", sender="Bo <bo@example.net>",
+                Cc="Ada <ada@example.net>"))
+
+    assert outcomes == ["created", "created"]
+    ada = helpdesk.dbsession.scalars(select(Person).where(
+        Person.email == "ada@example.net")).one()
+    (entry,) = helpdesk.dbsession.scalars(select(TicketCC)).all()
+    assert (entry.email, entry.person_id) == ("ada@example.net", ada.id)
+
+
+def test_replies_within_a_batch_follow_its_tickets_and_files_keep_their_message(
+        helpdesk, staff):
+    with_file = EmailMessage()
+    with_file["From"], with_file["To"] = "Cy <cy@example.net>", "helpdesk@example.org"
+    with_file["Subject"], with_file["Message-ID"] = "Scanner log", "<file-1@example.net>"
+    with_file.set_content("The log is attached.")
+    with_file.add_attachment(b"error 42\n", maintype="text", subtype="plain",
+                             filename="scanner.log")
+    reply = message(subject="Re: Scanner log", body="Any news?", message_id="file-2",
+                    sender="Cy <cy@example.net>", In_Reply_To="<file-1@example.net>")
+
+    assert ingest_many(helpdesk, with_file.as_bytes(), reply) == ["created", "follow-up"]
+    (ticket,) = helpdesk.dbsession.scalars(select(Ticket)).all()
+    first, second = helpdesk.dbsession.scalars(
+        select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)).all()
+    assert second.body.strip() == "Any news?"
+    (attachment,) = helpdesk.dbsession.scalars(select(Attachment)).all()
+    assert (attachment.filename, attachment.message_id, attachment.ticket_id) == (
+        "scanner.log", first.id, ticket.id)
