@@ -42,4 +42,4 @@ def test_the_service_hours_in_chinese(helpdesk, monkeypatch):
     monkeypatch.setattr(home, "utcnow", at_utc(2026, 10, 2, 2, 0))
     section = service(helpdesk.app.get("/", headers={"Accept-Language": "zh-CN"}))
     assert "星期一至星期五 08:00-17:00" in section.text
-    assert "我们将于 星期四 2026-10-08 08:00 恢复服务" in section.text
+    assert "我们将于 2026-10-08（星期四）08:00 恢复服务" in section.text
