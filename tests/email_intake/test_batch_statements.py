@@ -10,11 +10,10 @@ fails here, before the benchmark shows it.
 """
 from __future__ import annotations
 
-import contextlib
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from pyramid_helpdesk.notifications.models import Notification
+from pyramid_helpdesk.testing import counted_statements
 from pyramid_helpdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 from .conftest import message
@@ -25,21 +24,6 @@ from .conftest import message
 # with RETURNING of its multi-row INSERTs; SQLite reads the highest id of each table
 # once and gives the new rows their ids before the flush (TicketService.batch_lookups).
 MAX_STATEMENTS_PER_MESSAGE = {"sqlite": 1.84, "postgresql": 1.76}
-
-
-@contextlib.contextmanager
-def counted(engine):
-    """The SQL statements sent while the block runs (SAVEPOINTs included)."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def mixed_batch() -> list[bytes]:
@@ -66,7 +50,7 @@ def test_a_batch_of_50_stays_within_its_statements_per_message(helpdesk, staff):
     helpdesk.dbsession.flush()
     raws = mixed_batch()
     intake = MailIntake(helpdesk.tickets, helpdesk.registry.helpdesk_email)
-    with counted(helpdesk.connection.engine) as statements:
+    with counted_statements(helpdesk.connection.engine) as statements:
         outcomes = intake.ingest_many(raws)
         helpdesk.dbsession.flush()
 
