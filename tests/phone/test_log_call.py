@@ -184,6 +184,20 @@ def test_a_call_logged_after_hours_is_due_after_the_next_opening(helpdesk, staff
     assert call.ticket.due_at == datetime(2026, 12, 7, 10, 0, tzinfo=zone)
 
 
+@pytest.mark.parametrize("local, after_hours", [
+    (datetime(2026, 10, 1, 10, 0), True),  # Thursday of the National Day holiday
+    (datetime(2026, 10, 10, 10, 0), False),  # a make-up working Saturday (调休)
+], ids=["holiday", "make-up-saturday"])
+def test_holidays_and_make_up_days_decide_after_hours(helpdesk, staff, local, after_hours):
+    moment = local.replace(tzinfo=helpdesk.settings.timezone)
+    tickets = TicketService(helpdesk.dbsession, helpdesk.settings, helpdesk.plugins,
+                            clock=lambda: moment.astimezone(timezone.utc))
+    form = CallForm(NewTicketForm(email="user@example.org", subject="Printer offline",
+                                  channel="phone"), started_at=moment)
+    call = log_service(tickets, form, caller=staff.user, staff=staff.firstline)
+    assert call.after_hours is after_hours
+
+
 def test_a_call_in_service_hours_is_not_after_hours(helpdesk, staff):
     zone = helpdesk.settings.timezone
     monday = datetime(2026, 12, 7, 16, 30, tzinfo=zone)

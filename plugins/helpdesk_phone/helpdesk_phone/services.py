@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, joinedload
 from pyramid_helpdesk.groups.models import ServiceGroup
 from pyramid_helpdesk.people.models import Person
 from pyramid_helpdesk.settings import HelpdeskSettings
+from pyramid_helpdesk.sla.calendar import CalendarError
+from pyramid_helpdesk.sla.clock import calendar_for
 from pyramid_helpdesk.tickets.models import Priority, Ticket
 from pyramid_helpdesk.tickets.services import TicketService
 
@@ -30,9 +32,13 @@ PAGE_SIZE = 25
 
 
 def is_after_hours(settings: HelpdeskSettings, instant: datetime) -> bool:
-    """Whether ``instant`` falls outside the service hours (``helpdesk.service_hours``
-    in ``helpdesk.timezone``; holidays will count once the business calendar exists)."""
-    return not settings.service_hours.is_open(instant, settings.timezone)
+    """Whether ``instant`` falls outside service: the business calendar's periods
+    (weekly hours, holidays, make-up working days), or the weekly hours alone on a
+    date the calendar has no data for."""
+    try:
+        return not calendar_for(settings).current().is_open(instant)
+    except CalendarError:
+        return not settings.service_hours.is_open(instant, settings.timezone)
 
 
 def log_call(tickets: TicketService, form: CallForm, *, caller: Person, staff: Person,
