@@ -38,6 +38,7 @@ EXTRAS = {
         "lingua>=4.15",  # tests/unit/test_translations.py extracts the messages
         # Browser tests drive the system's Chromium (never `playwright install`).
         "playwright>=1.45",
+        "schemathesis>=4.3",  # tests/api: property-based requests against the OpenAPI spec
     ],
 }
 

@@ -4,10 +4,11 @@ from .db.meta import Base
 from .duty.models import DutyOverride, DutyWeek
 from .groups.models import GroupMembership, ServiceGroup
 from .intake.models import IntakeItem, IntakeStatus
-from .notifications.models import DeliveryStatus, Notification
+from .notifications.models import DeliveryStatus, Notification, NotificationAttempt
 from .people.absences import Absence
 from .people.models import Person, Role
 from .routing.turns import RoutingTurn
+from .tokens.models import ApiToken, TokenScope
 from .tickets.models import (
     EventKind,
     ExternalAuthorization,
@@ -22,8 +23,9 @@ from .tickets.models import (
 )
 
 __all__ = [
-    "Absence", "Attachment", "Base", "DeliveryStatus", "EventKind", "ExternalAuthorization",
-    "IntakeItem", "IntakeStatus", "DutyOverride", "DutyWeek",
-    "GroupMembership", "Message", "MessageKind", "Notification", "Person", "Priority", "Rating",
-    "Role", "RoutingTurn", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
+    "Absence", "ApiToken", "Attachment", "Base", "DeliveryStatus", "EventKind",
+    "ExternalAuthorization", "IntakeItem", "IntakeStatus", "DutyOverride", "DutyWeek",
+    "GroupMembership", "Message", "MessageKind", "Notification", "NotificationAttempt",
+    "Person", "Priority", "Rating", "Role", "RoutingTurn", "ServiceGroup", "Ticket",
+    "TicketCC", "TicketEvent", "TicketStatus", "TokenScope",
 ]

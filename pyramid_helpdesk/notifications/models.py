@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.meta import Base
@@ -31,6 +31,8 @@ class Notification(Base):
         Index("ix_notifications_due", "status", "next_attempt_at", "id"),
         # How many automatic replies went to one address lately (loop and flood limits).
         Index("ix_notifications_recipient_kind_created", "recipient", "kind", "created_at"),
+        # A backend's delivery log (webhooks), newest first.
+        Index("ix_notifications_notifier_id", "notifier", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,3 +57,20 @@ class Notification(Base):
 
     # What orders a flush: a new ticket's INSERT before its notifications'.
     ticket: Mapped[Ticket | None] = relationship()
+
+
+class NotificationAttempt(Base):
+    """One try at delivering one notification: when, whether it worked, what came back."""
+
+    __tablename__ = "notification_attempts"
+    __table_args__ = (Index("ix_notification_attempts_notification_id_id", "notification_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE")
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    #: What the backend reported (``HTTP 200``, ``250 OK``) or the error, shortened.
+    outcome: Mapped[str] = mapped_column(String(500), default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)

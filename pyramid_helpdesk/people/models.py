@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, String
+from sqlalchemy import JSON, Boolean, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db.meta import Base
@@ -48,6 +48,9 @@ class Person(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     department: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
+    #: How this person wants to hear of each notification kind: ``{"ticket_assigned":
+    #: "chat", "ticket_nudged": "none"}``; a kind not listed goes by e-mail.
+    notification_preferences: Mapped[dict[str, str] | None] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     profile_completed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
