@@ -18,6 +18,7 @@ class LogNotifier:
     """Writes each notification to the log (logger ``pyramid_helpdesk.notifications``)."""
 
     name = "log"
+    medium = "email"
 
     def deliver(self, message: OutgoingMessage) -> None:
         """Log the recipient and subject."""
@@ -28,6 +29,7 @@ class MailFileNotifier:
     """Writes each notification as an RFC 5322 ``.eml`` file (development and tests)."""
 
     name = "mailfile"
+    medium = "email"
 
     def __init__(self, directory: str, sender: str):
         self.directory = directory

@@ -9,13 +9,14 @@ whose locale starts with ``zh``, English for any other locale, and
 chose no locale. The strings are marked with ``_`` and translated through the
 gettext catalog in ``pyramid_helpdesk/locale`` (``make messages`` extracts them,
 ``make install`` compiles it).
+
+Each recipient gets a notification by e-mail, by chat or not at all, as they chose
+for its kind (:mod:`.preferences`); their choices are read with their language.
 """
 from __future__ import annotations
 
 import re
 from typing import Callable
-
-from sqlalchemy import select
 
 from .. import hookimpl
 from ..groups.models import ServiceGroup
@@ -24,6 +25,7 @@ from ..people.models import Person
 from ..sla.calendar import CalendarError
 from ..sla.clock import calendar_for
 from ..tickets.models import MessageKind, TicketStatus
+from .preferences import Recipient, recipients_by_address
 
 #: A translated text, given the function that translates one string.
 Compose = Callable[[Callable], tuple[str, list[str]]]
@@ -56,32 +58,41 @@ def _holder_addresses(ticket, helpdesk) -> list[str]:
     return []
 
 
-def _by_language(helpdesk, recipients: list[str], known=()) -> dict[str, list[str]]:
-    """``recipients`` grouped by the language each one reads, in their order; the
-    locales of the people in ``known`` are taken from them, the others looked up."""
+def _accounts(helpdesk, recipients: list[str], known=()) -> dict[str, Recipient]:
+    """The accounts of ``recipients`` by lower-cased address (their language, their
+    notification preferences, phone and name): the people in ``known`` as they are,
+    the others read with one query."""
+    accounts = {person.email.lower(): person for person in known}
+    accounts.update(recipients_by_address(
+        helpdesk.dbsession, {r.lower() for r in recipients}.difference(accounts)))
+    return accounts
+
+
+def _by_language(helpdesk, recipients: list[str], accounts) -> dict[str, list[str]]:
+    """``recipients`` grouped by the language each one reads, in their order."""
     default = helpdesk.settings.default_locale
-    locales = {person.email.lower(): person.locale for person in known}
-    lowered = {r.lower() for r in recipients}.difference(locales)
-    if lowered:
-        locales.update(helpdesk.dbsession.execute(
-            select(Person.email, Person.locale).where(Person.email.in_(lowered))).all())
     groups: dict[str, list[str]] = {}
     for recipient in recipients:
-        locale = language_of(locales.get(recipient.lower()), default)
+        account = accounts.get(recipient.lower())
+        locale = language_of(account.locale if account else None, default)
         groups.setdefault(locale, []).append(recipient)
     return groups
 
 
 def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=()):
     """Queue one text per language: ``compose(t)`` returns the subject and the lines,
-    written with ``t``, the translating function of that language."""
+    written with ``t``, the translating function of that language. Each recipient gets
+    it the way they chose for ``kind`` (:mod:`.preferences`), read in the same query
+    as their language."""
     skip = {a.lower() for a in exclude if a}
     wanted = [r for r in recipients if r and r.lower() not in skip]
-    for locale, addresses in _by_language(helpdesk, wanted, [ticket.requester]).items():
+    accounts = _accounts(helpdesk, wanted, [ticket.requester])
+    for locale, addresses in _by_language(helpdesk, wanted, accounts).items():
         subject, lines = compose(localizer_for(locale).translate)
         body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
         helpdesk.outbox.enqueue(
             kind, addresses, subject, body, ticket_id=ticket.id, data={"ticket": ticket.number},
+            people=accounts.values(),
         )
 
 

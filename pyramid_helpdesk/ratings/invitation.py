@@ -47,4 +47,4 @@ def helpdesk_ticket_status_changed(ticket, event, helpdesk):
     subject, body = invitation(t, settings, ticket, rating_url(settings, ticket),
                                link_expiry(settings, helpdesk.now))
     helpdesk.outbox.enqueue(KIND, [requester.email], subject, body, ticket_id=ticket.id,
-                            data={"ticket": ticket.number})
+                            data={"ticket": ticket.number}, people=[requester])

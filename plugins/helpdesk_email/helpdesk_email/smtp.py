@@ -208,6 +208,7 @@ class SmtpNotifier:
     """
 
     name = "smtp"
+    medium = "email"
 
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
