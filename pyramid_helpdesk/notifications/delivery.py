@@ -3,11 +3,14 @@
 Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL), so
 several workers never deliver one row twice; each row is delivered by its own
 notifier, isolated from the others, and a failure is retried with exponential
-back-off until ``helpdesk.worker.max_attempts``.
+back-off until ``helpdesk.worker.max_attempts`` (at once failed for a
+:class:`PermanentDeliveryError`). Every attempt is recorded as a
+:class:`~.models.NotificationAttempt` with its outcome.
 """
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Protocol
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.types import utcnow
-from .models import DeliveryStatus, Notification
+from .models import DeliveryStatus, Notification, NotificationAttempt
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,16 @@ class Notifier(Protocol):
 
     name: str
 
-    def deliver(self, message: OutgoingMessage) -> None:
-        """Send ``message``; raise any exception to have it retried later."""
+    def deliver(self, message: OutgoingMessage) -> str | None:
+        """Send ``message``; raise any exception to have it retried later.
+
+        May return a short text of what the receiving end answered (``HTTP 200``,
+        ``250 OK``): it is kept as the attempt's outcome."""
+
+
+class PermanentDeliveryError(Exception):
+    """Raised by a notifier when trying again cannot help (the receiver refused the
+    message for good): the row is marked failed at once, without further retries."""
 
 
 @dataclass
@@ -81,18 +92,24 @@ def deliver_due(
     ).all()
     report = DeliveryReport()
     for row in rows:
-        _deliver_one(row, notifiers.get(row.notifier), report, max_attempts, backoff, now)
+        started = time.monotonic()
+        succeeded, outcome = _deliver_one(row, notifiers.get(row.notifier), report,
+                                          max_attempts, backoff, now)
+        dbsession.add(NotificationAttempt(
+            notification_id=row.id, attempted_at=now, succeeded=succeeded,
+            outcome=outcome[:500], duration_ms=round((time.monotonic() - started) * 1000)))
     dbsession.flush()
     return report
 
 
-def _deliver_one(row, notifier, report, max_attempts, backoff, now) -> None:
-    """Deliver one row and record the outcome on it; never raises."""
+def _deliver_one(row, notifier, report, max_attempts, backoff, now) -> tuple[bool, str]:
+    """Deliver one row and record the result on it; never raises. Returns whether it
+    was delivered and the outcome: what the notifier returned, or the error."""
     row.attempts += 1
     try:
         if notifier is None:
             raise LookupError(f"notifier {row.notifier!r} is not active")
-        notifier.deliver(
+        answer = notifier.deliver(
             OutgoingMessage(
                 id=row.id, kind=row.kind, recipient=row.recipient, subject=row.subject,
                 body=row.body, ticket_id=row.ticket_id, data=dict(row.data or {}),
@@ -100,7 +117,7 @@ def _deliver_one(row, notifier, report, max_attempts, backoff, now) -> None:
         )
     except Exception as exc:  # one failing backend must never stop the others
         row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if row.attempts >= max_attempts:
+        if row.attempts >= max_attempts or isinstance(exc, PermanentDeliveryError):
             row.status = DeliveryStatus.failed
             report.failed += 1
             log.error("notification %s to %s via %s failed for good: %s",
@@ -110,8 +127,9 @@ def _deliver_one(row, notifier, report, max_attempts, backoff, now) -> None:
             report.retried += 1
             log.warning("notification %s via %s failed (attempt %s), retrying at %s: %s",
                         row.id, row.notifier, row.attempts, row.next_attempt_at, row.last_error)
-    else:
-        row.status = DeliveryStatus.sent
-        row.sent_at = now
-        row.last_error = None
-        report.sent += 1
+        return False, row.last_error
+    row.status = DeliveryStatus.sent
+    row.sent_at = now
+    row.last_error = None
+    report.sent += 1
+    return True, str(answer) if answer is not None else ""

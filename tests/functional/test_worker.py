@@ -22,8 +22,16 @@ from sqlalchemy.orm import Session
 
 from pyramid_helpdesk.db import get_engine
 from pyramid_helpdesk.db.types import utcnow
-from pyramid_helpdesk.notifications.delivery import backoff_delay, deliver_due
-from pyramid_helpdesk.notifications.models import DeliveryStatus, Notification
+from pyramid_helpdesk.notifications.delivery import (
+    PermanentDeliveryError,
+    backoff_delay,
+    deliver_due,
+)
+from pyramid_helpdesk.notifications.models import (
+    DeliveryStatus,
+    Notification,
+    NotificationAttempt,
+)
 from pyramid_helpdesk.notifications.services import Outbox
 from pyramid_helpdesk.testing import build_app, make_test_settings, rolled_back
 
@@ -230,6 +238,62 @@ def test_mail_is_delivered_once_the_smtp_server_is_back(desk):
     assert row.last_error is None
     assert deliver(desk, {"flaky": flaky}, now=third + timedelta(days=1)).handled == 0
     assert flaky.delivered == [row.id]
+
+
+class AnsweringNotifier(FlakyNotifier):
+    """As :class:`FlakyNotifier`, and says what the server answered when it delivers."""
+
+    name = "answering"
+
+    def deliver(self, message):
+        super().deliver(message)
+        return "250 2.0.0 queued as 4XyZ"
+
+
+class RefusedNotifier:
+    """A backend whose server refuses the message for good."""
+
+    name = "refused"
+
+    def deliver(self, message):
+        raise PermanentDeliveryError("550 5.1.1 no such mailbox")
+
+
+def attempts_of(desk, row):
+    return desk.dbsession.scalars(select(NotificationAttempt).where(
+        NotificationAttempt.notification_id == row.id).order_by(NotificationAttempt.id)).all()
+
+
+def test_every_attempt_is_recorded_with_its_outcome(desk):
+    answering = AnsweringNotifier(failures=1)
+    row, = queue(desk, ["answering"], "user@example.org")
+    start = utcnow()
+
+    deliver(desk, {"answering": answering}, now=start)
+    deliver(desk, {"answering": answering}, now=start + BACKOFF)
+    deliver(desk, {"answering": answering}, now=start + timedelta(days=1))  # nothing due
+
+    desk.dbsession.expire_all()
+    attempts = attempts_of(desk, row)
+    assert [(a.attempted_at, a.succeeded, a.outcome) for a in attempts] == [
+        (start, False, "TimeoutError: smtp.example.org did not answer"),
+        (start + BACKOFF, True, "250 2.0.0 queued as 4XyZ"),
+    ]
+    assert all(a.duration_ms >= 0 for a in attempts)
+    mailfile, = queue(desk, ["mailfile"], "agent@example.org")  # answers nothing
+    deliver(desk, now=utcnow())
+    assert [(a.succeeded, a.outcome) for a in attempts_of(desk, mailfile)] == [(True, "")]
+
+
+def test_a_message_refused_for_good_fails_at_once(desk):
+    row, = queue(desk, ["refused"], "nobody@example.org")
+
+    report = deliver(desk, {"refused": RefusedNotifier()}, now=utcnow(), max_attempts=8)
+
+    assert (report.sent, report.retried, report.failed) == (0, 0, 1)
+    assert row.status is DeliveryStatus.failed and row.attempts == 1
+    assert [(a.succeeded, a.outcome) for a in attempts_of(desk, row)] == [
+        (False, "PermanentDeliveryError: 550 5.1.1 no such mailbox")]
 
 
 # -- several workers on PostgreSQL --------------------------------------------------
