@@ -293,6 +293,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.ratelimit.reset.client", "20/hour", parse_rate_limit, RATES),
     Spec("helpdesk.ratelimit.resend", "5/hour", parse_rate_limit, RATES),
     Spec("helpdesk.ratelimit.resend.client", "20/hour", parse_rate_limit, RATES),
+    Spec("helpdesk.ratelimit.api", "600/minute", parse_rate_limit, RATES),
     Spec("helpdesk.duty.now_token", "", parse_optional_secret,
          "empty, or a secret of at least 32 characters"),
     Spec("helpdesk.sla.targets", "default resolution=2h",
@@ -301,6 +302,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("helpdesk.sla.warning_before", "30m", parse_duration, "a duration such as 30m"),
     Spec("helpdesk.calendar", "cn", parse_calendar, "cn or none"),
     Spec("helpdesk.calendar.file", "", str.strip, "a calendar file's path, or empty"),
+    Spec("helpdesk.tokens.max_active", "20", parse_positive_int, "a whole number > 0"),
 )
 
 
@@ -348,11 +350,13 @@ class HelpdeskSettings:
     ratelimit_reset_client: tuple
     ratelimit_resend: tuple
     ratelimit_resend_client: tuple
+    ratelimit_api: tuple
     duty_now_token: str
     sla_targets: Policies
     sla_warning_before: timedelta
     calendar: str
     calendar_file: str
+    tokens_max_active: int
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def ticket_number(self, ticket_id: int, year: int) -> str:

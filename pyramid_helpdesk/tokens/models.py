@@ -5,10 +5,11 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.meta import Base
 from ..db.types import UTCDateTime, utcnow
+from ..people.models import Person
 
 
 class TokenScope(str, enum.Enum):
@@ -16,6 +17,14 @@ class TokenScope(str, enum.Enum):
 
     read = "read"
     write = "write"
+
+
+class TokenStatus(str, enum.Enum):
+    """Where a token stands at a given moment (computed, not stored)."""
+
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
 
 
 class ApiToken(Base):
@@ -38,3 +47,16 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
+
+    def status_at(self, now: datetime) -> TokenStatus:
+        """Revoked (whatever its expiry), else expired once ``expires_at`` is past."""
+        if self.revoked_at is not None:
+            return TokenStatus.revoked
+        if self.expires_at is not None and self.expires_at <= now:
+            return TokenStatus.expired
+        return TokenStatus.active
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.prefix}... person={self.person_id}>"
