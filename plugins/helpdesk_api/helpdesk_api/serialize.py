@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from pyramid_helpdesk.groups.models import ServiceGroup
 from pyramid_helpdesk.people.models import Person
 from pyramid_helpdesk.tickets.models import Ticket
@@ -35,6 +37,18 @@ def person_json(person: Person) -> dict[str, Any]:
             "role": person.role.value}
 
 
+def holder_json(ticket: Ticket) -> dict[str, Any]:
+    """The holding group and person, read by id: a service that just moved the ticket
+    changed the ids, not the relationships loaded before."""
+    session = object_session(ticket)
+    group = person = None
+    if ticket.holder_group_id is not None:
+        group = session.get(ServiceGroup, ticket.holder_group_id)
+    if ticket.holder_person_id is not None:
+        person = session.get(Person, ticket.holder_person_id)
+    return {"group": group_ref(group), "person": person_ref(person)}
+
+
 def ticket_summary(request, ticket: Ticket) -> dict[str, Any]:
     """The fields of a ticket in a list."""
     return {
@@ -45,8 +59,7 @@ def ticket_summary(request, ticket: Ticket) -> dict[str, Any]:
         "category": ticket.category,
         "channel": ticket.channel,
         "requester": person_ref(ticket.requester),
-        "holder": {"group": group_ref(ticket.holder_group),
-                   "person": person_ref(ticket.holder_person)},
+        "holder": holder_json(ticket),
         "created_at": moment(ticket.created_at),
         "updated_at": moment(ticket.updated_at),
         "due_at": moment(ticket.due_at),
@@ -63,4 +76,33 @@ def ticket_json(request, ticket: Ticket, merged_into: str | None = None) -> dict
         "cc": [cc.email for cc in ticket.cc],
         "resolved_at": moment(ticket.resolved_at),
         "merged_into": merged_into,
+    }
+
+
+def attachment_json(request, attachment) -> dict[str, Any]:
+    """A file's name, type, size and API download address."""
+    return {"id": attachment.id, "filename": attachment.filename,
+            "content_type": attachment.content_type, "size": attachment.size,
+            "url": request.route_url("api.attachment", attachment_id=attachment.id)}
+
+
+def message_json(request, message, attachments=()) -> dict[str, Any]:
+    """A message of the conversation with its files."""
+    return {"id": message.id, "kind": message.kind.value, "author": person_ref(message.author),
+            "author_address": message.author_address, "body": message.body,
+            "created_at": moment(message.created_at),
+            "attachments": [attachment_json(request, a) for a in attachments]}
+
+
+def event_json(event, groups: dict[int, ServiceGroup], people: dict[int, Person]) -> dict:
+    """One step of a ticket's history; ``groups`` and ``people`` name its targets."""
+    return {
+        "id": event.id, "kind": event.kind.value, "at": moment(event.created_at),
+        "actor": person_ref(event.actor),
+        "from_status": event.from_status.value if event.from_status else None,
+        "to_status": event.to_status.value if event.to_status else None,
+        "group": group_ref(groups.get(event.to_group_id)),
+        "person": person_ref(people.get(event.to_person_id)),
+        "to_address": event.to_address,
+        "detail": dict(event.detail or {}),
     }
