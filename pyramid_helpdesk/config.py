@@ -50,6 +50,7 @@ def configure(settings: dict, here: str | None = None, engine=None) -> Configura
     config.include(".tickets")
     config.include(".auth")
     config.include(".people.profile")  # the profile page, and the first-login gate
+    config.include(".tokens")  # personal API tokens (/profile/tokens), the API's rate limit
     config.include(".staff")  # the staff console: lists, ticket view, actions, search
     config.include(".groups")  # coordinators manage groups and members
     config.include(".duty")  # the first-line duty roster

@@ -108,7 +108,7 @@ class TokenService:
             raise TokenRefused(_("A deactivated person cannot hold tokens."))
         if self.active_count(person, now) >= self.max_active:
             raise TokenRefused(_(
-                "You already hold ${count} active tokens, the most allowed; revoke one first.",
+                "Already ${count} active tokens, the most allowed: revoke one first.",
                 mapping={"count": self.max_active}))
         secret = new_secret()
         token = ApiToken(person_id=person.id, person=person, name=name,
