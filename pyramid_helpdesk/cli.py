@@ -23,6 +23,7 @@ import click
 from .duty.cli import duty
 from .errors import ConfigurationError, DomainError
 from .sla.cli import calendar
+from .tokens.cli import token
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -290,6 +291,7 @@ def group_add(env: CommandEnv, name, description, email, first_line, members):
 
 main.add_command(duty)  # the roster's commands live with the roster (pyramid_helpdesk/duty)
 main.add_command(calendar)  # the business calendar's checks (pyramid_helpdesk/sla)
+main.add_command(token)  # personal API tokens (pyramid_helpdesk/tokens)
 
 
 # -- demo, plugins, worker -------------------------------------------------------------
