@@ -161,18 +161,23 @@ def stored_preferences(account: Account, kinds: Iterable[str]) -> dict[str, str]
     return {kind: stored[kind] if stored.get(kind) in CHOICES else EMAIL for kind in kinds}
 
 
-def read_preferences(post, kinds: Iterable[str], chat_allowed: bool
-                     ) -> tuple[dict[str, str], dict[str, Any]]:
-    """The posted choices for ``kinds`` and a message per refused one. A kind left
-    out of the post keeps e-mail; chat is refused when it is not available."""
+def read_preferences(post, kinds: Iterable[str], chat_allowed: bool,
+                     stored: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The posted choices for ``kinds`` and a message per refused one. A kind missing
+    from the post (its checked button was disabled: chat while no robot is set up)
+    keeps its ``stored`` choice; chat is refused when it is not available, unless it
+    is the stored choice already (kept for when the robot is back)."""
     choices, errors = {}, {}
     for kind in kinds:
-        value = post.get(f"kind.{kind}", EMAIL)
-        if value not in CHOICES or (value == CHAT and not chat_allowed):
-            errors[kind] = _("Choose e-mail, chat or none.") if value != CHAT else _(
-                "Chat is not available to you.")
-            value = EMAIL
-        choices[kind] = value
+        value = post.get(f"kind.{kind}")
+        if value is None:
+            choices[kind] = stored.get(kind, EMAIL)
+        elif value not in CHOICES:
+            errors[kind] = _("Choose e-mail, chat or none.")
+        elif value == CHAT and not chat_allowed and stored.get(kind) != CHAT:
+            errors[kind] = _("Chat is not available to you.")
+        else:
+            choices[kind] = value
     return choices, errors
 
 

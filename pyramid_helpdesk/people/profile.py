@@ -78,9 +78,12 @@ def save_profile(person: Person, form: ProfileForm) -> None:
 
 
 def includeme(config):
-    """The ``people.profile`` page and the gate in front of every other page."""
+    """The ``people.profile`` page, the ``profile.notifications`` page (how the person
+    hears of each kind of notification) and the gate in front of every other page."""
     from .profile_gate import profile_gate
 
     config.add_route("people.profile", "/profile")
+    config.add_route("profile.notifications", "/profile/notifications")
     config.add_view_deriver(profile_gate)
     config.scan(".profile_views")
+    config.scan(".notification_views")
