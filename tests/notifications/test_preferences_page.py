@@ -144,3 +144,20 @@ def test_a_chat_choice_survives_a_save_while_the_robot_is_gone(helpdesk, staff):
 
 def test_anonymous_visitors_are_sent_to_the_login_page(helpdesk):
     assert "/login" in helpdesk.app.get(PAGE, status=303).location
+
+
+def test_the_page_in_chinese(helpdesk, staff):
+    staff.agent.locale = "zh_CN"
+    helpdesk.dbsession.flush()
+    helpdesk.login("agent@example.org")
+    page = helpdesk.app.get(PAGE)
+
+    assert page.html.h1.text == "通知"
+    assert page.html.select_one("#label-ticket_assigned").text == "工单分派给我或我的组"
+    assert [th.text for th in page.html.select("thead th")] == [
+        "通知类型", "电子邮件", "聊天", "不通知"]
+    assert page.html.select_one("#chat-why").text == "本服务台尚未配置聊天机器人。"
+    form = page.forms["notifications-form"]
+    form["kind.ticket_nudged"] = "none"
+    assert form.submit(status=303).follow().html.select_one("p.flash").text == (
+        "您的通知设置已保存。")
