@@ -63,6 +63,12 @@ def helpdesk_register_notifiers(settings):
     ``helpdesk worker``, after the change was committed, and raises to ask
     for a retry. The core registers ``log`` and ``mailfile``.
 
+    An optional ``medium`` attribute says which recipients' rows a notifier
+    gets (``docs/notifications.md``). ``"email"``, the default, gets everyone
+    who did not choose otherwise. ``"chat"`` gets staff who chose chat for the
+    kind, with ``mobile`` and ``name`` in ``message.data``. ``"event"`` never
+    gets rows from the outbox; it queues its own.
+
     .. versionadded:: 0.1
     """
 
