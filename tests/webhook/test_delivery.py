@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from pyramid_helpdesk import hookimpl
 from pyramid_helpdesk.db.types import utcnow
@@ -325,3 +326,34 @@ def test_nothing_is_queued_while_webhook_is_not_in_helpdesk_notifiers(desk_for, 
         helpdesk.ticket(helpdesk.person("user@example.org"), subject="Printer jam")
         assert webhook_rows(helpdesk) == []
         assert helpdesk.app.get("/healthz").status_int == 200
+
+
+# -- the helpdesk worker command ------------------------------------------------------
+
+
+def test_the_worker_command_delivers_the_demo_events_once(migrated, receiver):
+    migrated.write_ini(**{key.replace(".", "__"): value
+                          for key, value in webhook_settings(receiver).items()})
+    migrated.ok("demo")
+    engine = migrated.engine()
+    try:
+        with Session(engine) as session:
+            queued = session.execute(select(Notification.data["delivery"].as_string(),
+                                            Notification.recipient)
+                                     .where(Notification.notifier == "webhook")).all()
+        assert len(queued) > 10
+
+        migrated.ok("worker", "--once")
+
+        paths = {"ops": "/hooks/ops", "audit": "/hooks/audit"}
+        assert sorted((r.headers["X-Helpdesk-Delivery"], r.path) for r in receiver.received) == (
+            sorted((delivery, paths[endpoint]) for delivery, endpoint in queued))
+        assert all(r.signed for r in receiver.received)
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.notifier == "webhook",
+                Notification.status != DeliveryStatus.sent)) == 0
+        assert "sent 0, to retry 0, failed 0" in migrated.ok("worker", "--once")
+        assert len(receiver.received) == len(queued)
+    finally:
+        engine.dispose()
