@@ -225,3 +225,15 @@ def test_the_log_speaks_chinese(helpdesk, staff, delivered):
 
     assert page.html.select_one("h1").get_text() == "Webhook 投递记录"
     assert {r["状态"] for r in rows_shown(page)} == {"已送达", "失败"}
+
+
+def test_every_view_of_the_plugin_needs_coordinate_and_checks_csrf(webhook_app):
+    views = {}
+    for view in webhook_app.registry.introspector.get_category("views"):
+        item = view["introspectable"]
+        if (item["route_name"] or "").startswith("webhook."):
+            permissions = [r["value"] for r in view["related"]
+                           if r.category_name == "permissions"]
+            views[item["route_name"]] = (permissions, item["require_csrf"])
+    assert views == {name: (["coordinate"], None) for name in (
+        "webhook.deliveries", "webhook.delivery", "webhook.retry")}
