@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -140,16 +141,27 @@ class TokenService:
 
     def _touch(self, token: ApiToken, now: datetime) -> None:
         """Set ``last_used_at`` when it is older than the interval; the condition is
-        repeated in the UPDATE, so concurrent requests write it once."""
+        repeated in the UPDATE, so concurrent requests write it once.
+
+        The write is a savepoint of its own: on SQLite a read-only request that meets
+        another writer cannot take the write lock, and then only the record of the
+        use is skipped (logged), not the request.
+        """
         if token.last_used_at is not None and now - token.last_used_at < TOUCH_INTERVAL:
             return
         stale = now - TOUCH_INTERVAL
-        self.dbsession.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token.id,
-                   or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale))
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False))
+        try:
+            with self.dbsession.begin_nested():
+                self.dbsession.execute(
+                    update(ApiToken)
+                    .where(ApiToken.id == token.id,
+                           or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale))
+                    .values(last_used_at=now)
+                    .execution_options(synchronize_session=False))
+        except OperationalError as exc:
+            log.warning("last use of API token %s not recorded: %s", token.id,
+                        str(exc.orig).strip().splitlines()[0])
+            return
         set_committed_value(token, "last_used_at", now)
 
     def revoke(self, token: ApiToken, by: Person | None, now: datetime | None = None) -> None:
