@@ -6,9 +6,11 @@ server closes it) and the cookies the server set.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 from urllib.parse import urlencode
 
 CSRF_FIELD = re.compile(rb'name="csrf_token" value="([^"]+)"')
@@ -46,13 +48,18 @@ class HttpClient:
         self.connection = http.client.HTTPConnection(host, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, fields: dict[str, str] | None = None) -> Response:
-        """Send one request (a form when ``fields`` is given) and read the whole answer."""
-        headers = {"Host": f"{self.host}:{self.port}"}
+    def request(self, method: str, path: str, fields: dict[str, str] | None = None, *,
+                json_body: Any = None, headers: dict[str, str] | None = None) -> Response:
+        """Send one request (a form when ``fields`` is given, JSON for ``json_body``)
+        with the extra ``headers``, and read the whole answer."""
+        headers = {"Host": f"{self.host}:{self.port}", **(headers or {})}
         body = None
         if fields is not None:
             body = urlencode(fields).encode("utf-8")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body = json.dumps(json_body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

@@ -16,7 +16,7 @@ from .mailcorpus import SEED as MAIL_SEED
 from .mailcorpus import describe, generate
 from .process import HOST
 from .report import TARGET_MAIL_RATE, TARGET_MAILGATE_MS, TARGET_RATIO
-from .scenarios import FloorPoster, WebRequester
+from .scenarios import ApiRequester, FloorPoster, WebRequester
 from .service import run_service
 from .sites import PASSWORD, REQUESTER, Site, floor_site, helpdesk_site
 from .stats import Row
@@ -59,11 +59,13 @@ class Run:
         self.order = [] if options.mail_only else (["service_sqlite"]
                       + (["service_postgresql"] if options.database_url else [])
                       + [f"http_c{c}" for c in options.concurrency]
+                      + [f"api_c{c}" for c in options.concurrency]
                       + [f"floor_c{c}" for c in options.concurrency])
         labels = {"service_sqlite": "service create (sqlite)",
                   "service_postgresql": "service create (postgresql)"}
         for c in options.concurrency:
             labels[f"http_c{c}"] = f"HTTP create c={c}"
+            labels[f"api_c{c}"] = f"API create c={c}"
             labels[f"floor_c{c}"] = f"floor c={c}"
         self.mail_order = [] if options.skip_mail else (
             ["mail_parse", "mail_ingest_sqlite"]
@@ -189,7 +191,9 @@ class Run:
             self.databases.setdefault("http", "SQLite files (WAL), one per server")
             figures: dict[str, float] = {}
             for c in options.concurrency:
-                pairs = [(f"http_c{c}", helpdesk, web), (f"floor_c{c}", bare, floor)]
+                api = ApiRequester(helpdesk.api_token)
+                pairs = [(f"http_c{c}", helpdesk, web), (f"api_c{c}", helpdesk, api),
+                         (f"floor_c{c}", bare, floor)]
                 if number % 2 == 0:  # alternate who goes first, against drift
                     pairs.reverse()
                 for key, site, scenario in pairs:

@@ -59,3 +59,24 @@ class FloorPoster:
         return client.request("POST", self.path, {
             "subject": subject(index, seq), "description": DESCRIPTION,
         })
+
+
+@dataclass
+class ApiRequester:
+    """The same requester filing tickets through ``POST /api/v1/tickets`` with a personal
+    API token (no session, no CSRF: the token authenticates each request)."""
+
+    token: str
+    name: str = "helpdesk API submission"
+    expected_status: int = 201
+
+    def start(self, client: HttpClient, index: int) -> dict[str, str]:
+        """Check the token once (``GET /api/v1/me``); return the request headers."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        _expect(client.request("GET", "/api/v1/me", headers=headers), 200)
+        return headers
+
+    def step(self, client: HttpClient, headers: dict[str, str], index: int,
+             seq: int) -> Response:
+        return client.request("POST", "/api/v1/tickets", headers=headers, json_body={
+            "subject": subject(index, seq), "description": DESCRIPTION})

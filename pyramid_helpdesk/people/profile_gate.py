@@ -4,7 +4,8 @@ It is a view deriver rather than a tween or a ``NewRequest`` subscriber because 
 decision depends on which page is asked for. A deriver sees every view as it is
 configured, the core's and every plugin's alike, and knows its route name then:
 the few pages that must stay open (the profile itself, logging out, the language
-switch, health checks, static files) are left unwrapped, with no path matching at
+switch, health checks, static files, and the JSON API's routes named ``api.*``,
+whose clients cannot fill in a form) are left unwrapped, with no path matching at
 request time. It runs after the view's permission check, so anonymous visitors
 still go to the login page, and a person who may not see a ticket still gets 404.
 """
@@ -22,7 +23,9 @@ def is_gated(info) -> bool:
     route = info.options.get("route_name")
     if info.exception_only or route is None:
         return False  # error pages, and views reached only through exceptions
-    return route not in OPEN_ROUTES and not route.startswith("__")  # "__static/": files
+    if route.startswith(("__", "api.")):  # "__static/": files; JSON API calls (no form)
+        return False
+    return route not in OPEN_ROUTES
 
 
 def profile_gate(view, info):

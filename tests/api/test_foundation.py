@@ -3,6 +3,7 @@ reading a ticket through the same service and permissions as the web UI."""
 from __future__ import annotations
 
 from pyramid_helpdesk.tickets.models import Ticket
+from pyramid_helpdesk.tokens.services import TokenService
 
 
 def test_the_openapi_document_is_served_as_json_and_yaml(helpdesk):
@@ -103,3 +104,12 @@ def test_staff_create_for_an_unknown_caller(helpdesk, session_api, staff):
         headers=headers, status=201).json
     assert created["requester"]["email"] == "new.caller@example.org"
     assert created["requester"]["name"] == "New Caller"
+
+
+def test_an_incomplete_profile_does_not_redirect_api_calls(helpdesk, staff):
+    person = helpdesk.person("new@example.org", profile_completed=False)
+    _token, secret = TokenService(helpdesk.dbsession, 20).create(person, "script", "write")
+    helpdesk.dbsession.flush()
+    created = helpdesk.app.post_json("/api/v1/tickets", {"subject": "From a script"},
+                                     headers={"Authorization": f"Bearer {secret}"}, status=201)
+    assert created.json["requester"]["email"] == "new@example.org"
