@@ -12,7 +12,7 @@ def api_app(helpdesk_engine, helpdesk_database_url, tmp_path_factory):
     settings = make_test_settings(
         helpdesk_database_url, str(tmp_path_factory.mktemp("api-app")),
         **{"helpdesk.plugins": "web api",
-           "pyramid_openapi3.enable_response_validation": "true"},
+           "helpdesk.api.validate_responses": "true"},
     )
     return build_app(settings, helpdesk_engine)
 

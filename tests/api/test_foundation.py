@@ -2,6 +2,10 @@
 reading a ticket through the same service and permissions as the web UI."""
 from __future__ import annotations
 
+import pytest
+
+from pyramid_helpdesk.settings import SettingsError
+from pyramid_helpdesk.testing import build_app, make_test_settings
 from pyramid_helpdesk.tickets.models import Ticket
 from pyramid_helpdesk.tokens.services import TokenService
 
@@ -113,3 +117,10 @@ def test_an_incomplete_profile_does_not_redirect_api_calls(helpdesk, staff):
     created = helpdesk.app.post_json("/api/v1/tickets", {"subject": "From a script"},
                                      headers={"Authorization": f"Bearer {secret}"}, status=201)
     assert created.json["requester"]["email"] == "new@example.org"
+
+
+def test_a_wrong_api_setting_stops_start_up_naming_the_key(helpdesk_engine, tmp_path):
+    settings = make_test_settings("sqlite://", str(tmp_path), **{
+        "helpdesk.plugins": "web api", "helpdesk.api.validate_responses": "sometimes"})
+    with pytest.raises(SettingsError, match="helpdesk.api.validate_responses"):
+        build_app(settings, helpdesk_engine)
