@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from pyramid_helpdesk.db.types import utcnow
 from pyramid_helpdesk.notifications.models import DeliveryStatus, Notification
+from pyramid_helpdesk.testing import counted_statements
 
 from .conftest import run_worker, webhook_rows
 
@@ -237,3 +238,28 @@ def test_every_view_of_the_plugin_needs_coordinate_and_checks_csrf(webhook_app):
             views[item["route_name"]] = (permissions, item["require_csrf"])
     assert views == {name: (["coordinate"], None) for name in (
         "webhook.deliveries", "webhook.delivery", "webhook.retry")}
+
+
+def test_a_page_runs_as_many_statements_for_many_deliveries_as_for_few(
+        helpdesk, helpdesk_engine, staff, receiver):
+    def selects(path):
+        with counted_statements(helpdesk_engine) as statements:
+            helpdesk.app.get(path)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    helpdesk.ticket(staff.user, subject="Printer jam")
+    receiver.answers.append(500)
+    run_worker(helpdesk)
+    helpdesk.login("coordinator@example.org")
+    pages = ["/staff/webhooks", "/staff/webhooks?status=pending&endpoint=ops"]
+    for path in pages:
+        helpdesk.app.get(path)  # warm
+    few = [selects(path) for path in pages]
+    for n in range(20):
+        helpdesk.ticket(staff.user, subject=f"Printer jam {n}")
+    receiver.answers.extend([500] * 20)
+    run_worker(helpdesk)
+
+    assert [selects(path) for path in pages] == few
+    assert len(rows_shown(helpdesk.app.get(pages[0]))) == 25
+    assert max(few) <= 4  # the person, their groups, the deliveries, their attempts
