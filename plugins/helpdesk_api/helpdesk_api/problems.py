@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from pyramid.authorization import ACLHelper
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.response import Response
@@ -63,7 +64,10 @@ def forbidden(exc: HTTPForbidden, request) -> Response:
         return problem(401, "Unauthorized", "Send an API token (Authorization: Bearer) or "
                        "sign in.", headers={"WWW-Authenticate": "Bearer"})
     context = getattr(request, "context", None)
-    if isinstance(context, TicketResource) and not request.has_permission("ticket.view", context):
+    # The ticket's ACL itself: the policy denies a read token everything on a POST,
+    # which must be its 403 below, not a hidden ticket.
+    if isinstance(context, TicketResource) and not ACLHelper().permits(
+            context, request.principals, "ticket.view"):
         return not_found(exc, request)
     token = getattr(request, "api_token", None)
     if token is not None and token.scope.value == "read" and request.method not in (
