@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Integer, Table, event, func, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.models import Attachment
@@ -109,6 +109,7 @@ class TicketService:
         row of a multi-row INSERT, so without them each row would be an INSERT
         of its own.
         """
+        self.dbsession.flush()  # what the caller left pending: the batch reads after it
         self._lookups = {}
         numbering = self.dbsession.get_bind().dialect.name == "sqlite"
         if numbering:
@@ -153,6 +154,8 @@ class TicketService:
     def get(self, number: str, follow_merges: bool = False) -> Ticket | None:
         """The ticket with this human number, if any; with ``follow_merges``, the
         ticket a merged duplicate now lives in (what replies to it should join)."""
+        if "\x00" in number:  # no ticket's; PostgreSQL text cannot even compare with it
+            return None
         ticket = self.dbsession.scalars(select(Ticket).where(Ticket.number == number)).first()
         return self.merge_target(ticket) if follow_merges and ticket is not None else ticket
 
@@ -536,13 +539,17 @@ class TicketService:
         if self._lookups is None:
             return first_line_group_id(self.dbsession)
         if "first_line" not in self._lookups:
-            group_id = first_line_group_id(self.dbsession)
-            self._lookups["first_line"] = group_id
-            # Held for the batch: the session keeps only objects something refers to,
-            # and the hooks look the group up (the composer, with its members) for
-            # each ticket; held, they find it loaded.
-            self._lookups["first_line_group"] = (
-                self.dbsession.get(ServiceGroup, group_id) if group_id else None)
+            # Held for the batch, with its members: the session keeps only objects
+            # something refers to, and the hooks look the group up (the composer, with
+            # its members) for each ticket; held, they find it loaded. Read without
+            # flushing the batch's pending rows (what the caller had pending was
+            # flushed when the batch began): none of them is a group or a membership.
+            with self.dbsession.no_autoflush:
+                group = self.dbsession.scalars(
+                    select(ServiceGroup).where(ServiceGroup.first_line_flag.is_(True))
+                    .options(selectinload(ServiceGroup.members))).first()
+            self._lookups["first_line"] = group.id if group is not None else None
+            self._lookups["first_line_group"] = group
         return self._lookups["first_line"]
 
     def _next_ticket_id(self) -> int | None:

@@ -18,6 +18,8 @@ from pyramid_helpdesk.tickets.resources import TicketResource
 from ..serialize import attachment_json, message_json
 
 MAX_FILES = 10
+#: The largest id an integer column holds (PostgreSQL refuses to compare with more).
+MAX_ID = 2**31 - 1
 
 
 def _sees_notes(request, context) -> bool:
@@ -101,7 +103,9 @@ class AttachmentContext(TicketResource):
 
     def __init__(self, request):
         self.request = request
-        attachment = request.dbsession.get(Attachment, int(request.matchdict["attachment_id"]))
+        raw = request.matchdict["attachment_id"]  # not yet checked against the document
+        attachment = request.dbsession.get(Attachment, int(raw)) \
+            if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID else None
         if attachment is None or attachment.removed_at is not None:
             raise HTTPNotFound() if request.identity is not None else HTTPForbidden()
         self.attachment = attachment

@@ -14,6 +14,7 @@ from pyramid_helpdesk.staff.resources import Scope
 from pyramid_helpdesk.tickets.models import Ticket, TicketCC, TicketStatus
 
 from ..serialize import ticket_summary
+from .messages import MAX_ID
 
 
 def _visible(request):
@@ -36,7 +37,7 @@ def _visible(request):
 def _cursor(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise HTTPBadRequest("cursor: pass the next_cursor of the previous page")
     return int(raw)
 
