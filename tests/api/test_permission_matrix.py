@@ -5,14 +5,14 @@ dispatched by first line to Network. It holds a public reply of the requester wi
 a file (``public_file``) and an internal note of Network's agent with a file
 (``note_file``).
 
-Callers: ``anon`` no credentials; ``requester`` the ticket's requester, signed in
+Callers: ``anon`` no credentials; ``req`` the ticket's requester, signed in
 with the session and sending ``X-CSRF-Token``; ``other`` another requester;
 ``cc`` the copied address; ``holder`` an agent of Network, the group holding it;
 ``foreign`` an agent of another group (Computing); ``first`` a first-line agent;
 ``coord`` a coordinator in no group; ``admin`` an administrator in no group;
-``first-read`` a read-scope token of the first-line agent; ``req-token`` a
-write-scope token of the requester. Everyone but ``anon`` and ``requester`` calls
-with a token of their own (``Authorization: Bearer``).
+``read`` a read-scope token of the first-line agent; ``rtok`` a write-scope token
+of the requester. Everyone but ``anon`` and ``req`` calls with a token of their
+own (``Authorization: Bearer``).
 
 The rules are the web UI's (``tickets/resources.py``, ``staff/resources.py``,
 ``tests/staff/test_permission_matrix.py``): requester, CCs and outside addresses
@@ -43,39 +43,38 @@ from pyramid_helpdesk.tokens.services import TokenService
 PREFIX = "/api/v1"
 
 MATRIX = """
-operation                 method anon requester other cc  holder foreign first coord admin first-read req-token
-getMe                     GET    401  200       200   200 200    200     200   200   200   200        200
-listTickets               GET    401  200       200   200 200    200     200   200   200   200        200
-createTicket              POST   401  201       201   201 201    201     201   201   201   403        201
-getTicket                 GET    401  200       404   200 200    404     200   200   200   200        200
-changeTicket              PATCH  401  403       404   403 200    404     200   200   200   403        403
-listMessages              GET    401  200       404   200 200    404     200   200   200   200        200
-addMessage/reply          POST   401  201       404   201 201    404     201   201   201   403        201
-addMessage/note           POST   401  403       404   403 201    404     201   201   201   403        403
-transitionTicket/resolve  POST   401  200       404   403 200    404     200   200   200   403        200
-transitionTicket/reopen   POST   401  409       404   403 409    404     409   409   409   403        409
-transitionTicket/pending  POST   401  403       404   403 200    404     200   200   200   403        403
-transitionTicket/close    POST   401  403       404   403 409    404     409   409   409   403        403
-transitionTicket/take     POST   401  403       404   403 200    404     200   200   200   403        403
-dispatchTicket/group      POST   401  403       404   403 200    404     200   200   200   403        403
-dispatchTicket/address    POST   401  403       404   403 200    404     200   200   200   403        403
-listEvents                GET    401  403       404   403 200    404     200   200   200   200        403
-listAttachments           GET    401  200       404   200 200    404     200   200   200   200        200
-addAttachments            POST   401  201       404   201 201    404     201   201   201   403        201
-downloadAttachment/public GET    401  200       404   200 200    404     200   200   200   200        200
-downloadAttachment/note   GET    401  404       404   404 200    404     200   200   200   200        404
-findPeople                GET    401  403       403   403 200    200     200   200   200   200        403
-listGroups                GET    401  403       403   403 200    200     200   200   200   200        403
-dutyNow                   GET    401  403       403   403 200    200     200   200   200   200        403
+operation                 method anon req other cc  holder foreign first coord admin read rtok
+getMe                     GET    401  200 200   200 200    200     200   200   200   200  200
+listTickets               GET    401  200 200   200 200    200     200   200   200   200  200
+createTicket              POST   401  201 201   201 201    201     201   201   201   403  201
+getTicket                 GET    401  200 404   200 200    404     200   200   200   200  200
+changeTicket              PATCH  401  403 404   403 200    404     200   200   200   403  403
+listMessages              GET    401  200 404   200 200    404     200   200   200   200  200
+addMessage/reply          POST   401  201 404   201 201    404     201   201   201   403  201
+addMessage/note           POST   401  403 404   403 201    404     201   201   201   403  403
+transitionTicket/resolve  POST   401  200 404   403 200    404     200   200   200   403  200
+transitionTicket/reopen   POST   401  409 404   403 409    404     409   409   409   403  409
+transitionTicket/pending  POST   401  403 404   403 200    404     200   200   200   403  403
+transitionTicket/close    POST   401  403 404   403 409    404     409   409   409   403  403
+transitionTicket/take     POST   401  403 404   403 200    404     200   200   200   403  403
+dispatchTicket/group      POST   401  403 404   403 200    404     200   200   200   403  403
+dispatchTicket/address    POST   401  403 404   403 200    404     200   200   200   403  403
+listEvents                GET    401  403 404   403 200    404     200   200   200   200  403
+listAttachments           GET    401  200 404   200 200    404     200   200   200   200  200
+addAttachments            POST   401  201 404   201 201    404     201   201   201   403  201
+downloadAttachment/public GET    401  200 404   200 200    404     200   200   200   200  200
+downloadAttachment/note   GET    401  404 404   404 200    404     200   200   200   200  404
+findPeople                GET    401  403 403   403 200    200     200   200   200   200  403
+listGroups                GET    401  403 403   403 200    200     200   200   200   200  403
+dutyNow                   GET    401  403 403   403 200    200     200   200   200   200  403
 """
 
 #: Each caller: the ``staff`` fixture's person (or an extra one), and how they call.
 CALLERS = {
-    "anon": (None, "none"), "requester": ("user", "session"), "other": ("other_user", "write"),
+    "anon": (None, "none"), "req": ("user", "session"), "other": ("other_user", "write"),
     "cc": ("cc", "write"), "holder": ("agent", "write"), "foreign": ("other_agent", "write"),
     "first": ("firstline", "write"), "coord": ("coordinator", "write"),
-    "admin": ("admin", "write"), "first-read": ("firstline", "read"),
-    "req-token": ("user", "write"),
+    "admin": ("admin", "write"), "read": ("firstline", "read"), "rtok": ("user", "write"),
 }
 READ_ONLY_DETAIL = "This token may only read (scope: read)."
 
@@ -234,19 +233,18 @@ def test_each_operation_answers_each_caller_as_the_table_says(helpdesk, world, r
     method, expected = ROWS[row]
     call = call_for(row, world)
     assert call.method == method, row
-    answered, wrong = {}, []
+    wrong = []
     for caller, status in expected.items():
         with undone(helpdesk):
             before = database_rows(helpdesk) if method != "GET" or status >= 400 else None
             answer = send(helpdesk, call, world.credentials[caller])
-            answered[caller] = answer.status_int
             if answer.status_int != status:
                 wrong.append(f"{caller}: {answer.status_int} {answer.text[:300]}")
                 continue
             if status >= 400:
                 assert_problem(answer, status)
                 assert database_rows(helpdesk) == before, f"{row}: {caller} changed something"
-            if caller == "first-read" and method != "GET":
+            if caller == "read" and method != "GET":
                 assert answer.json["detail"] == READ_ONLY_DETAIL
     assert not wrong, f"{row} ({method}) expected {expected}\n" + "\n".join(wrong)
 
@@ -337,9 +335,9 @@ def test_a_session_change_without_the_csrf_header_is_refused(helpdesk, world):
     assert created.status_int == 201
 
 
-def test_every_refusal_names_no_hidden_message(helpdesk, world):
+def test_the_requester_side_never_reads_an_internal_note_or_its_file(helpdesk, world):
     """What a requester reads of the ticket: never the internal note or its file."""
-    for caller in ("requester", "cc", "req-token"):
+    for caller in ("req", "cc", "rtok"):
         headers = world.credentials[caller]
         messages = send(helpdesk, call_for("listMessages", world), headers).json["items"]
         assert [m["kind"] for m in messages] == ["public"] * len(messages)
@@ -349,3 +347,36 @@ def test_every_refusal_names_no_hidden_message(helpdesk, world):
     kinds = {m.kind for m in helpdesk.dbsession.query(Message).filter_by(
         ticket_id=world.ticket.id)}
     assert kinds == {MessageKind.public, MessageKind.internal}
+
+
+def test_an_address_no_record_can_have_is_a_problem_not_a_server_error(helpdesk, world):
+    """Path values the document does not check before the ticket or file is looked up
+    (a NUL byte PostgreSQL text cannot hold, ids beyond an integer column)."""
+    first = world.credentials["first"]
+    for path in ("/tickets/%00", "/tickets/HD-%00/messages", "/attachments/abc",
+                 "/attachments/99999999999", "/attachments/%C2%B2"):
+        assert_problem(send(helpdesk, Call("GET", path), first), 404)
+        assert_problem(send(helpdesk, Call("GET", path), {}), 401)
+    for cursor in ("99999999999999999999999", "%C2%B2", "-1"):
+        answer = send(helpdesk, Call("GET", f"/tickets?cursor={cursor}"), first)
+        assert_problem(answer, 400)
+        assert "cursor" in answer.json["detail"]
+
+
+def test_a_caller_over_the_rate_limit_is_told_when_to_retry(helpdesk, world, api_app):
+    limit = api_app.registry.helpdesk_api_rate_limit
+    token = next(t for t in TokenService(helpdesk.dbsession, 20).list_for(world.staff.user)
+                 if t.name == "rtok")
+    try:
+        for _ in range(100_000):  # spend the token's allowance (helpdesk.ratelimit.api)
+            if limit.hit(f"token:{token.id}") is not None:
+                break
+        answer = send(helpdesk, call_for("getTicket", world), world.credentials["rtok"])
+        assert_problem(answer, 429)
+        assert int(answer.headers["Retry-After"]) >= 1
+        assert "try again" in answer.json["detail"]
+        # The count is the token's: the same person's session still gets through.
+        assert send(helpdesk, call_for("getTicket", world),
+                    world.credentials["req"]).status_int == 200
+    finally:
+        limit.reset()
