@@ -8,7 +8,7 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(),
-    package_data={"helpdesk_api": ["spec/*.yaml", "spec/*/*.yaml"]},
+    package_data={"helpdesk_api": ["openapi.yaml"]},
     install_requires=["pyramid_helpdesk", "pyramid_openapi3>=0.20"],
     entry_points={"pyramid_helpdesk.plugins": ["api = helpdesk_api"]},
 )
