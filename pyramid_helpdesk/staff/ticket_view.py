@@ -1,13 +1,14 @@
 """What the staff view of one ticket shows, read in a fixed number of statements.
 
-The ticket (with its requester, holders and CCs) comes with the route's context;
-this module adds the conversation (authors joined), its files, the history (one
-statement of rows that also names each event's actor and new holder), the
-requester's other tickets (one bounded index scan) and the outside
-authorisations, whatever the number of messages or events. Texts repeated on
-every line are translated once per page (:class:`Labels`). It also keeps the
-state of the page's forms, so that a refused or stale action shows the page
-again with what the staff member typed.
+The ticket (with its requester, holders and CCs) and its outside authorisations
+(which its ACL reads) come with the route's context; this module adds the
+conversation (one statement of plain rows: each message with its author's name
+and its files, then the files of no message), the history (one statement of
+rows that also names each event's actor and new holder) and the requester's
+other tickets (one bounded index scan), whatever the number of messages or
+events. Texts repeated on every line are translated once per page
+(:class:`Labels`). It also keeps the state of the page's forms, so that a
+refused or stale action shows the page again with what the staff member typed.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any, Sequence
 
 from pyramid.i18n import TranslationString
 from pyramid.view import view_config
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, and_, bindparam, func, literal_column, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..attachments.models import Attachment
@@ -30,9 +31,17 @@ from ..people.models import Person
 from ..ratings.forms import SCORE_LABELS
 from ..ratings.services import rating_of
 from ..tickets.delegation import authorizations_of
-from ..tickets.models import EventKind, Priority, Ticket, TicketEvent, TicketStatus
+from ..tickets.models import (
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from ..tickets.services import TRANSITIONS
-from ..tickets.views import EVENT_NAMES, Change, MessageView, ReplyForm, edit_changes, folded
+from ..tickets.views import EVENT_NAMES, Change, ReplyForm, edit_changes, folded
 from .durations import duration
 from .labels import category_label, channel_label
 
@@ -75,6 +84,20 @@ class HistoryEntry:
     merged_into: str | None = None
     merged_from: str | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """One message of the conversation as the page shows it."""
+
+    id: int
+    kind: MessageKind
+    created_at: datetime
+    author: str
+    text: str
+    quoted: str
+    files: list[Row]  # of :func:`conversation_rows`: ``file_id``, ``filename``, ``size``
+    edited: bool
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,59 @@ def event_rows(dbsession, ticket_id: int) -> Sequence[Row]:
     group and person it handed the ticket to (``actor_name``, ``group_name``,
     ``person_name``): one statement of plain rows, whatever the number of events."""
     return dbsession.execute(_events_statement(), {"ticket_id": ticket_id}).all()
+
+
+@lru_cache(maxsize=1)
+def _conversation_statement():
+    """The statement of :func:`conversation_rows`, built once (its ticket is a bound value)."""
+    author = aliased(Person)
+    ticket_id = bindparam("ticket_id")
+    messages = (
+        select(Message.id.label("message_id"), Message.kind, Message.created_at,
+               _display_name(author).label("author_name"), Message.author_address,
+               Message.body, Attachment.id.label("file_id"), Attachment.filename,
+               Attachment.size)
+        .outerjoin(author, author.id == Message.author_id)
+        .outerjoin(Attachment, and_(Attachment.message_id == Message.id,
+                                    Attachment.ticket_id == Message.ticket_id,
+                                    Attachment.removed_at.is_(None)))
+        .where(Message.ticket_id == ticket_id))
+    loose = (
+        select(null(), null(), null(), null(), null(), null(), Attachment.id,
+               Attachment.filename, Attachment.size)
+        .where(Attachment.ticket_id == ticket_id, Attachment.message_id.is_(None),
+               Attachment.removed_at.is_(None)))
+    return union_all(messages, loose).order_by(literal_column("message_id"),
+                                                 literal_column("file_id"))
+
+
+def conversation_rows(dbsession, ticket_id: int) -> Sequence[Row]:
+    """The ticket's messages, internal notes included, oldest first, each with its
+    author's name (``author_name``) and once per file (``file_id``, ``filename``,
+    ``size``; ``None`` for a message without files), then (``message_id`` ``None``)
+    the files of no message: one statement of plain rows, whatever their number.
+    Files the requester removed are left out."""
+    return dbsession.execute(_conversation_statement(), {"ticket_id": ticket_id}).all()
+
+
+def conversation(rows: Sequence[Row], site_name: str, edited: bool
+                 ) -> tuple[list[ShownMessage], list[Row]]:
+    """The messages (rows of :func:`conversation_rows`) as the page shows them, and
+    the files of no message. ``edited``: the requester edited the description (the
+    first message)."""
+    files: dict[int | None, list[Row]] = {}
+    for row in rows:
+        if row.file_id is not None:
+            files.setdefault(row.message_id, []).append(row)
+    messages: list[ShownMessage] = []
+    for row in rows:
+        if row.message_id is None or (messages and messages[-1].id == row.message_id):
+            continue
+        messages.append(ShownMessage(
+            row.message_id, row.kind, row.created_at,
+            row.author_name or row.author_address or site_name, *folded(row.body),
+            files.get(row.message_id, []), edited and not messages))
+    return messages, files.get(None, [])
 
 
 BY = _("by ${name}")
@@ -246,38 +322,32 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
     ticket changed since its writer opened it, and lists what happened after
     ``seen_event``, the newest event they had seen."""
     ticket = context.ticket
-    tickets = request.tickets
     dbsession = request.dbsession
     now = utcnow()
-    messages = tickets.messages(ticket, include_internal=True)
-    files: dict[int | None, list[Attachment]] = {}
-    for attachment in tickets.attachments(ticket):
-        files.setdefault(attachment.message_id, []).append(attachment)
     events = event_rows(dbsession, ticket.id)
     edited = any(event.kind is EventKind.edited for event in events)
-    first = messages[0].id if messages else None
+    settings = request.helpdesk_settings
+    messages, loose_files = conversation(conversation_rows(dbsession, ticket.id),
+                                         settings.site_name, edited)
     entries = history(events)
     forms = forms or Forms()
-    settings = request.helpdesk_settings
     rated = any(event.kind is EventKind.rated for event in events)
     return {
         "ticket": ticket,
         "requester": ticket.requester,
         "language": LANGUAGES.get(ticket.requester.locale or "", ticket.requester.locale),
         "others": other_tickets(dbsession, ticket),
-        "messages": [
-            MessageView(message, message.author.display_name if message.author
-                        else message.author_address or settings.site_name,
-                        *folded(message.body), files.get(message.id, []),
-                        edited and message.id == first)
-            for message in messages
-        ],
-        "loose_files": files.get(None, []),
+        "messages": messages,
+        "loose_files": loose_files,
         "history": entries,
         "seen_event": events[-1].id if events else 0,
         "changed": changed_since(entries, seen_event) if stale else [],
-        "outside_access": authorizations_of(dbsession, ticket.id),
-        "merged_into": tickets.merge_target(ticket) if ticket.merged_into_id else None,
+        # Read with the ACL; read again after a refused action (which may have
+        # changed them, as may another writer meanwhile).
+        "outside_access": context.authorizations if request.method == "GET"
+        else authorizations_of(dbsession, ticket.id),
+        "merged_into": request.tickets.merge_target(ticket) if ticket.merged_into_id
+        else None,
         # Read only when the history has its ``rated`` event (no statement otherwise).
         "rating": rating_of(dbsession, ticket.id) if rated else None,
         "rating_labels": SCORE_LABELS,

@@ -47,12 +47,16 @@ class TicketResource:
 
     def __init__(self, request):
         self.request = request
-        ticket = request.tickets.get(request.matchdict["number"])
+        ticket = self.load_ticket(request.matchdict["number"])
         if ticket is None:
             # Anonymous visitors are sent to log in whether or not the number
             # exists, so ticket numbers cannot be probed without an account.
             raise HTTPNotFound() if request.identity is not None else HTTPForbidden()
         self.ticket = ticket
+
+    def load_ticket(self, number: str) -> Ticket | None:
+        """The ticket with this number, if any."""
+        return self.request.tickets.get(number)
 
     @property
     def __acl__(self):
