@@ -47,8 +47,8 @@ def test_list_pages_run_as_many_statements_for_many_rows_as_for_few(
     assert len(listed(helpdesk.app.get("/staff/unprocessed"))) == 25
     many = {path: page_statements(helpdesk, helpdesk_engine, path) for path in pages}
     assert many == few
-    # The person, their groups, whether one is first line, (the group choices,) the page.
-    assert max(few.values()) <= 5
+    # The person, their groups (with the first-line flag), (the group choices,) the page.
+    assert max(few.values()) <= 4
 
 
 def test_the_flow_runs_as_many_statements_for_a_long_flow_as_for_a_short_one(
