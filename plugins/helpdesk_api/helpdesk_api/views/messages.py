@@ -9,6 +9,7 @@ from pyramid.response import FileResponse
 from pyramid.view import view_config
 
 from pyramid_helpdesk.attachments.models import Attachment
+from pyramid_helpdesk.attachments.policy import AttachmentPolicy
 from pyramid_helpdesk.attachments.store import AttachmentStore, Upload
 from pyramid_helpdesk.attachments.views import content_disposition, safe_content_type
 from pyramid_helpdesk.errors import InvalidOperation
@@ -88,6 +89,11 @@ def add_attachments(context, request):
         raise InvalidOperation("file: send at least one file (multipart/form-data)")
     if len(uploads) > MAX_FILES:
         raise InvalidOperation(f"file: at most {MAX_FILES} files at once")
+    policy = AttachmentPolicy.from_settings(request.helpdesk_settings)  # as on the web forms
+    for upload in uploads:
+        if not policy.allows(upload.filename, upload.content_type):
+            raise InvalidOperation(f"file: {upload.filename!r} is of a type the helpdesk does "
+                                   "not accept (helpdesk.attachments.allowed_types)")
     text = request.POST.get("body", "").strip() or ", ".join(u.filename for u in uploads)
     internal = request.POST.get("internal", "false").lower() == "true"
     version = request.POST.get("version")
