@@ -37,6 +37,7 @@ import pytest
 from pyramid_helpdesk.attachments.models import Attachment
 from pyramid_helpdesk.attachments.store import Upload
 from pyramid_helpdesk.db.meta import Base
+from pyramid_helpdesk.people.models import Role
 from pyramid_helpdesk.tickets.models import Message, MessageKind
 from pyramid_helpdesk.tokens.services import TokenService
 
@@ -380,3 +381,19 @@ def test_a_caller_over_the_rate_limit_is_told_when_to_retry(helpdesk, world, api
                     world.credentials["req"]).status_int == 200
     finally:
         limit.reset()
+
+
+def test_a_former_agent_who_still_holds_a_ticket_is_told_why_they_cannot_take_it(
+        helpdesk, world):
+    """The ticket's ACL lets its holding person manage it; the service refuses a
+    non-staff actor: a problem the document lists, not a server error."""
+    agent = world.staff.agent
+    helpdesk.tickets.take(world.ticket, actor=agent)
+    agent.role = Role.requester
+    helpdesk.dbsession.flush()
+    before = database_rows(helpdesk)
+    answer = send(helpdesk, call_for("transitionTicket/take", world),
+                  world.credentials["holder"])
+    assert_problem(answer, 422)
+    assert answer.json["detail"] == "only staff can take a ticket"
+    assert database_rows(helpdesk) == before
