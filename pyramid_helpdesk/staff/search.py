@@ -4,22 +4,32 @@ Chinese has no spaces between words, so the text is indexed by trigrams
 (migration 0009), which find any substring of three characters or more:
 
 - **SQLite**: the FTS5 table ``search_text`` (trigram tokenizer), one row per
-  subject and per message, keyed ``ticket_id << 32 | message_id``. A term of
-  three characters or more is an FTS5 phrase. A term of **two** characters
-  (网络, 打印, 邮箱, IP) is not a trigram, but every occurrence of it starts one
-  (each indexed text ends with a mark), so the table's vocabulary lists the
-  trigrams that start with it and the query asks for any of them: exact, and
-  served by the index.
+  subject and per message, keyed ``ticket_id << 32 | message_id``, so that the
+  index lists a term's texts in ticket order. A term of three characters or more
+  is an FTS5 phrase. A term of **two** characters (网络, 打印, 邮箱, IP) is not a
+  trigram, but every occurrence of it starts one (each indexed text ends with a
+  mark), so the table's vocabulary lists the trigrams that start with it and the
+  query asks for any of them: exact, and served by the index.
 - **PostgreSQL**: ``pg_trgm`` GIN indexes on ``tickets.subject`` and
-  ``messages.body``, asked with ``ILIKE``. ``pg_trgm`` extracts no trigram from
-  a two-character pattern (EXPLAIN shows a full scan), so a term of one or two
-  characters there, and a one-character term on SQLite, searches only the
-  :data:`SHORT_TERM_SCAN` newest tickets, and the page says so.
+  ``messages.body``. ``pg_trgm`` extracts no trigram from a two-character
+  pattern (EXPLAIN shows a full scan), so a term of one or two characters there,
+  and a one-character term on SQLite, searches only the :data:`SHORT_TERM_SCAN`
+  newest tickets, and the page says so.
 
 Results are tickets, newest (highest id) first, 25 a page, keyed by the id of
 the last one shown; drafts are never found; agents who do not supervise find
 only tickets held by themselves or their groups (:class:`~.resources.Scope`).
 Internal notes are searched too: this is the staff's search.
+
+A page costs about the same at a million tickets as at ten thousand, because no
+search reads every text that contains a common term, nor every ticket that
+passes the filters (:class:`_Finder`): the newest :data:`FIRST_RANGE` tickets
+are searched first; when the filters (the scope included) leave :data:`NARROW`
+tickets or fewer, those are checked one by one; otherwise the tickets that
+contain the term are found newest first, and the filters checked on each, until
+the page is full: on SQLite straight from the FTS5 index, newest first; on
+PostgreSQL, whose GIN bitmaps have no order, in ranges of ticket ids, read
+text by text while the term is common, then asked of the indexes.
 """
 from __future__ import annotations
 
@@ -27,7 +37,23 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, text
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from ..groups.models import ServiceGroup
@@ -42,13 +68,30 @@ MAX_QUERY = 200
 TRIGRAM = 3
 #: How many of the newest tickets a term too short for the index searches.
 SHORT_TERM_SCAN = 5_000
-#: How many of the newest tickets PostgreSQL reads first, for a common term.
-COMMON_TERM_WINDOW = 2_000
 #: At most this many trigrams stand for a two-character term on SQLite.
 MAX_EXPANSION = 2_000
+#: Filters that leave at most this many tickets are checked first, then the term.
+NARROW = 10_000
+#: Counting the tickets that pass the filters reads at most this many (+ 1).
+SCOUT = 20_000
+#: PostgreSQL reads the texts of this many newest tickets first (see
+#: :func:`_newest_first_postgresql`) ...
+FIRST_RANGE = 2_000
+#: ... and of more, each range this many times wider, for a term found in at least
+#: DENSE of those, while fewer than READ_BUDGET tickets have been read ...
+READ_GROWTH = 4
+DENSE = 10
+READ_BUDGET = 40_000
+#: ... then asks the trigram indexes, each range this many times wider.
+RANGE_GROWTH = 8
+#: SQLite reads this many texts from its index per statement, newest first.
+INDEX_BATCH = 200
 SNIPPET_CONTEXT = 40  # characters shown on each side of the match
 #: Characters that never reach the index's queries (the index's end mark among them).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+#: The FTS5 table of migration 0009 (not an ORM model).
+SEARCH_TEXT = table("search_text", column("rowid", Integer))
 
 S = TicketStatus
 STATUSES = {
@@ -164,138 +207,310 @@ def _sqlite_expansion(dbsession: Session, term: str) -> list[str] | None:
     return trigrams if len(trigrams) <= MAX_EXPANSION else None
 
 
-def _indexed_ticket_ids(dialect: str, after: int | None):
-    """Ids of tickets whose subject or messages contain the term, by the index
-    (bound parameters: ``match`` and ``bound`` on SQLite, ``pattern`` on PostgreSQL)."""
-    if dialect == "sqlite":
-        below = "AND rowid < :bound" if after is not None else ""
-        return select(text(f"DISTINCT rowid >> 32 FROM search_text "
-                           f"WHERE search_text MATCH :match {below}"))
-    pattern = bindparam("pattern")
-    return select(Ticket.id).where(Ticket.subject.ilike(pattern, escape="\\")).union(
-        select(Message.ticket_id).where(Message.body.ilike(pattern, escape="\\")))
+@dataclass(frozen=True)
+class _Term:
+    """How the databases look for the term (bound parameter ``pattern``).
+
+    Checked text by text, SQLite's LIKE ignores the case of ASCII letters; so does
+    PostgreSQL's ``ILIKE`` in the C collation, ten times faster than in the
+    database's own, which lower-cases every text whole. A term whose letters have
+    no case (Chinese, digits) is compared as it is, with LIKE: the same result,
+    faster still. Only a term with other letters that have a case (é, Ｗ) is
+    compared in the database's collation (and on SQLite, found by the index only)."""
+
+    text: str
+    dialect: str
+
+    @property
+    def caseless(self) -> bool:
+        return self.text.lower() == self.text.upper()
+
+    @property
+    def ascii_cased(self) -> bool:
+        """Whether every letter with a case is an ASCII letter."""
+        return all(char.isascii() or char.lower() == char.upper() for char in self.text)
+
+    def contains(self, column):
+        """``column`` contains the term, checked text by text."""
+        pattern = bindparam("pattern")
+        if self.dialect == "sqlite" or self.caseless:
+            return column.like(pattern, escape="\\")
+        if self.ascii_cased:
+            return column.collate("C").ilike(pattern, escape="\\")
+        return column.ilike(pattern, escape="\\")
+
+    def indexed(self, column):
+        """PostgreSQL: ``column`` contains the term, asked of its trigram index."""
+        pattern = bindparam("pattern")
+        if self.caseless:
+            return column.like(pattern, escape="\\")
+        found = column.ilike(pattern, escape="\\")
+        return and_(found, self.contains(column)) if self.ascii_cased else found
 
 
-def _like(column, dialect: str):
-    """``column`` contains the term (bound parameter ``pattern``), ignoring case where
-    the database can (SQLite's LIKE folds ASCII letters only)."""
-    pattern = bindparam("pattern")
-    return column.ilike(pattern, escape="\\") if dialect == "postgresql" \
-        else column.like(pattern, escape="\\")
+def _visible(scope: Scope, form: SearchForm, *, indexed: bool | None = None,
+             scope_too: bool = True):
+    """The tickets the staff member may find, with the form's filters: all of them,
+    or only those an index serves (``indexed=True``: status, holder, priority) or
+    only the others (``indexed=False``: category, channel); the scope left out
+    when not ``scope_too``."""
+    conditions = []
+    if indexed is not False:
+        conditions.append(Ticket.status.in_(form.statuses))
+        if scope_too and not scope.sees_everything:
+            own = Ticket.holder_person_id == scope.person_id
+            conditions.append(or_(own, Ticket.holder_group_id.in_(scope.group_ids))
+                              if scope.group_ids else own)
+        if form.priority:
+            conditions.append(Ticket.priority == Priority(form.priority))
+        if form.group is not None:
+            conditions.append(Ticket.holder_group_id == form.group)
+        if form.after is not None:
+            conditions.append(Ticket.id < form.after)
+    if indexed is not True:
+        if form.category:
+            conditions.append(Ticket.category == form.category)
+        if form.channel:
+            conditions.append(Ticket.channel == form.channel)
+    return and_(true(), *conditions)
 
 
-def _recent_ticket_ids(dialect: str, since):
-    """Ids of tickets from id ``since`` on whose subject or messages contain the term:
-    two range scans (a correlated EXISTS in an OR would read every message)."""
-    return select(Ticket.id).where(Ticket.id >= since, _like(Ticket.subject, dialect)).union(
+def _scope_branches(scope: Scope) -> list:
+    """The scope as conditions whose union it is (each served by an index)."""
+    if scope.sees_everything:
+        return [true()]
+    own = Ticket.holder_person_id == scope.person_id
+    return [own, Ticket.holder_group_id.in_(scope.group_ids)] if scope.group_ids else [own]
+
+
+class _Finder:
+    """Finds the ids of the newest tickets that pass the filters and contain the
+    term, below ``top`` (the page's cursor, or past the newest ticket)."""
+
+    def __init__(self, dbsession: Session, term: _Term, scope: Scope, form: SearchForm,
+                 params: dict, limit: int):
+        self.dbsession, self.term, self.scope, self.form = dbsession, term, scope, form
+        self.params, self.limit = params, limit
+        self.visible = _visible(scope, form)
+        self.found: list[int] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= self.limit
+
+    def ids(self, match: str | None) -> list[int]:
+        """The newest :data:`FIRST_RANGE` tickets first; then, when the filters
+        leave :data:`NARROW` tickets or fewer, each of those checked for the term;
+        else the other tickets that contain it, newest first, each checked against
+        the filters (``match``: the FTS5 query on SQLite)."""
+        form = self.form
+        top = form.after if form.after is not None else (self.dbsession.execute(
+            select(func.max(Ticket.id))).scalar() or 0) + 1
+        bottom = max(top - FIRST_RANGE, 0)
+        if match is not None:
+            self._ask_fts5(match, bottom, top)
+        else:
+            containing = self._read_range(bottom, top)
+        if self.full or bottom == 0:
+            return self.found[:self.limit]
+        if self._narrows() and (self.term.ascii_cased or match is None) and self._few_visible():
+            self._check_each(bottom)
+        elif match is not None:
+            self._ask_fts5(match, 0, bottom)
+        else:
+            self._ask_postgresql(bottom, containing)
+        return self.found[:self.limit]
+
+    def _narrows(self) -> bool:
+        """Whether the filters leave out more than drafts."""
+        form = self.form
+        return bool(form.status or form.priority or form.group is not None or form.category
+                    or form.channel or not self.scope.sees_everything)
+
+    def _few_visible(self) -> bool:
+        """Whether at most :data:`NARROW` tickets pass the filters: counted by the
+        indexes of the status, holder and priority, reading at most :data:`SCOUT`
+        + 1 of the tickets that pass those (above that, the answer is no; a ticket
+        both held by the staff member and by one of their groups counts twice)."""
+        form = self.form
+        unindexed = _visible(self.scope, form, indexed=False)
+        cap = SCOUT if form.category or form.channel else NARROW
+        passes = case((unindexed, 1), else_=0).label("passes")
+        branches = [
+            select(passes).where(branch, _visible(self.scope, form, indexed=True,
+                                                  scope_too=False)).limit(cap + 1).subquery()
+            for branch in _scope_branches(self.scope)]
+        counted = union_all(*(select(branch.c.passes) for branch in branches)).subquery()
+        read, passed = self.dbsession.execute(
+            select(func.count(), func.coalesce(func.sum(counted.c.passes), 0))).one()
+        return read <= cap and passed <= NARROW
+
+    def _check_each(self, top: int) -> None:
+        """The tickets below ``top`` that pass the filters, each checked for the term."""
+        term = self.term
+        candidates = select(Ticket.id, Ticket.subject).where(self.visible, Ticket.id < top) \
+            .cte("candidates").prefix_with("MATERIALIZED")
+        contains = or_(term.contains(candidates.c.subject), exists().where(
+            Message.ticket_id == candidates.c.id, term.contains(Message.body)))
+        self.found += self.dbsession.execute(
+            select(candidates.c.id).where(contains).order_by(candidates.c.id.desc())
+            .limit(self.limit - len(self.found)), self.params).scalars().all()
+
+    def _ask_fts5(self, match: str, bottom: int, top: int) -> None:
+        """SQLite: the tickets from ``bottom`` to ``top`` (excluded) that the FTS5
+        index finds for ``match``, read from it newest first (its rowids are in
+        ticket order) and joined to the tickets to filter them, :data:`INDEX_BATCH`
+        texts a statement."""
+        rowid = SEARCH_TEXT.c.rowid
+        statement = (select(rowid)
+                     .select_from(SEARCH_TEXT.join(Ticket, Ticket.id == rowid.op(">>")(32)))
+                     .where(literal_column("search_text").op("MATCH")(bindparam("match")),
+                            rowid >= bottom << 32, rowid < bindparam("bound"), self.visible)
+                     .order_by(rowid.desc()).limit(INDEX_BATCH))
+        found = dict.fromkeys(self.found)
+        bound = top << 32
+        while len(found) < self.limit:
+            rowids = self.dbsession.execute(statement, {"match": match, "bound": bound}
+                                            ).scalars().all()
+            found.update((value >> 32, None) for value in rowids)
+            if len(rowids) < INDEX_BATCH:
+                break
+            bound = rowids[-1]
+        self.found = list(found)
+
+    def _read_range(self, bottom: int, top: int) -> int:
+        """PostgreSQL: the tickets from ``bottom`` to ``top`` (excluded), their texts
+        read by the id indexes and checked one by one; how many contain the term."""
+        term = self.term
+        texts = select(Ticket.id.label("ticket_id"), Ticket.subject.label("body")).where(
+            _in_range(Ticket.id, bottom, top)).union_all(
+            select(Message.ticket_id, Message.body).where(
+                _in_range(Message.ticket_id, bottom, top))
+        ).cte("texts").prefix_with("MATERIALIZED")
+        matched = select(texts.c.ticket_id).where(term.contains(texts.c.body))
+        rows = self.dbsession.execute(
+            select(Ticket.id, self.visible).where(Ticket.id.in_(matched))
+            .order_by(Ticket.id.desc()), self.params).all()
+        self.found += [ticket_id for ticket_id, shown in rows if shown]
+        return len(rows)
+
+    def _ask_index(self, bottom: int, top: int) -> None:
+        """PostgreSQL: the tickets from ``bottom`` to ``top`` (excluded) that pass
+        the filters and contain the term, asked of the trigram indexes."""
+        term = self.term
+        matched = select(Ticket.id).where(
+            _in_range(Ticket.id, bottom, top), term.indexed(Ticket.subject),
+        ).union(select(Message.ticket_id).where(
+            _in_range(Message.ticket_id, bottom, top), term.indexed(Message.body)))
+        self.found += self.dbsession.execute(
+            select(Ticket.id).where(Ticket.id.in_(matched), self.visible)
+            .order_by(Ticket.id.desc()).limit(self.limit - len(self.found)),
+            self.params).scalars().all()
+
+    def _ask_postgresql(self, top: int, containing: int) -> None:
+        """PostgreSQL, below ``top`` (``containing``: how many of the newest
+        :data:`FIRST_RANGE` tickets contain the term): for a term found in at least
+        :data:`DENSE` of those, the next ranges of ids read text by text too (each
+        :data:`READ_GROWTH` times wider) until :data:`READ_BUDGET` tickets have been
+        read; then the trigram indexes, range by range (each :data:`RANGE_GROWTH`
+        times wider). A common term thus never makes the database read every text
+        that contains it, as one bitmap of the whole index would, nor a rare one
+        every text of the newest tickets."""
+        width, read, bottom = FIRST_RANGE, FIRST_RANGE, top
+        while containing >= DENSE and not self.full and bottom > 0 and read < READ_BUDGET:
+            width *= READ_GROWTH
+            top, bottom = bottom, max(bottom - width, 0)
+            self._read_range(bottom, top)
+            read += width
+        while not self.full and bottom > 0:
+            width *= RANGE_GROWTH
+            top, bottom = bottom, max(bottom - width, 0)
+            self._ask_index(bottom, top)
+
+
+def _in_range(column, bottom: int, top: int):
+    return and_(column >= bottom, column < top) if bottom > 0 else column < top
+
+
+def _newest_window(dbsession: Session, term: _Term, visible, params: dict,
+                   limit: int) -> list[int]:
+    """The newest ``limit`` tickets among the :data:`SHORT_TERM_SCAN` newest that
+    contain the term, by two range scans (no index serves the term)."""
+    since = dbsession.execute(select(Ticket.id).order_by(Ticket.id.desc())
+                              .offset(SHORT_TERM_SCAN - 1).limit(1)).scalar() or 0
+    recent = select(Ticket.id).where(Ticket.id >= since, term.contains(Ticket.subject)).union(
         select(Message.ticket_id).where(Message.ticket_id >= since,
-                                        _like(Message.body, dialect)))
+                                        term.contains(Message.body)))
+    return dbsession.execute(select(Ticket.id).where(Ticket.id.in_(recent), visible)
+                             .order_by(Ticket.id.desc()).limit(limit), params).scalars().all()
 
 
-def _visible(scope: Scope, form: SearchForm):
-    """The tickets the staff member may find, with the form's filters."""
-    conditions = [Ticket.status.in_(form.statuses)]
-    if not scope.sees_everything:
-        own = Ticket.holder_person_id == scope.person_id
-        conditions.append(or_(own, Ticket.holder_group_id.in_(scope.group_ids))
-                          if scope.group_ids else own)
-    if form.priority:
-        conditions.append(Ticket.priority == Priority(form.priority))
-    if form.category:
-        conditions.append(Ticket.category == form.category)
-    if form.channel:
-        conditions.append(Ticket.channel == form.channel)
-    if form.group is not None:
-        conditions.append(Ticket.holder_group_id == form.group)
-    if form.after is not None:
-        conditions.append(Ticket.id < form.after)
-    return and_(*conditions)
-
-
-def _page_statement(condition, size: int) -> Select:
+def _page_statement(ids: list[int], visible) -> Select:
     holder = aliased(Person)
     return (
         select(Ticket.id, Ticket.number, Ticket.subject, Ticket.status, Ticket.updated_at,
                ServiceGroup.name, func.coalesce(func.nullif(holder.name, ""), holder.email))
         .outerjoin(holder, holder.id == Ticket.holder_person_id)
         .outerjoin(ServiceGroup, ServiceGroup.id == Ticket.holder_group_id)
-        .where(condition)
+        .where(Ticket.id.in_(ids), visible)
         .order_by(Ticket.id.desc())
-        .limit(size + 1)
     )
 
 
-def _newest_below(after: int | None, count: int):
-    """The lowest id of the ``count`` newest tickets (below ``after``), or 0."""
-    newest = select(Ticket.id).order_by(Ticket.id.desc())
-    if after is not None:
-        newest = newest.where(Ticket.id < after)
-    return func.coalesce(newest.offset(count - 1).limit(1).scalar_subquery(), 0)
-
-
-def _matching(dbsession: Session, dialect: str, form: SearchForm, params: dict):
-    """``(conditions on tickets, newest_only)`` for the term, adding their bound
-    values to ``params``: each condition finds the term, the first ones cheaply in
-    the newest tickets only (a page they fill is the right page), the last one in
-    all; ``([], None)`` when the index shows that no text contains it."""
+def _found_ids(dbsession: Session, term: _Term, scope: Scope, form: SearchForm,
+               params: dict, limit: int) -> tuple[list[int], int | None]:
+    """The ids of the newest ``limit`` tickets that pass the filters and contain the
+    term, newest first, and how many newest tickets were searched when not all."""
+    sqlite = term.dialect == "sqlite"
     match = None
-    if dialect == "sqlite" and not form.is_short:
+    if sqlite and not form.is_short:
         match = _fts_phrase(form.q)
-    elif dialect == "sqlite" and len(form.q) == TRIGRAM - 1:
+    elif sqlite and len(form.q) == TRIGRAM - 1:
         trigrams = _sqlite_expansion(dbsession, form.q)
         if trigrams == []:
             return [], None
         if trigrams is not None:
             match = " OR ".join(_fts_phrase(trigram) for trigram in trigrams)
-    if match is not None:
-        params["match"] = match
-        if form.after is not None:
-            params["bound"] = form.after << 32
-        return [Ticket.id.in_(_indexed_ticket_ids(dialect, form.after))], None
-    if dialect == "postgresql" and not form.is_short:
-        # A common term fills a page from the newest tickets; the GIN bitmap would
-        # read and sort every ticket that contains it.
-        recent = _recent_ticket_ids(dialect, _newest_below(form.after, COMMON_TERM_WINDOW))
-        return [Ticket.id.in_(recent), Ticket.id.in_(_indexed_ticket_ids(dialect, form.after))
-                ], None
-    oldest = _newest_below(None, SHORT_TERM_SCAN)
-    return [Ticket.id.in_(_recent_ticket_ids(dialect, oldest))], SHORT_TERM_SCAN
+    if match is None and (sqlite or form.is_short):
+        return (_newest_window(dbsession, term, _visible(scope, form), params, limit),
+                SHORT_TERM_SCAN)
+    return _Finder(dbsession, term, scope, form, params, limit).ids(match), None
 
 
 def search(dbsession: Session, scope: Scope, form: SearchForm,
            size: int = PAGE_SIZE) -> Results:
-    """One page of the tickets the staff member may see that contain ``form.q``."""
-    dialect = dbsession.get_bind().dialect.name
-    pattern = like_pattern(form.q)
-    params: dict[str, object] = {"pattern": pattern}
-    conditions, newest_only = _matching(dbsession, dialect, form, params)
-    rows = []
-    for found in conditions:
-        rows = dbsession.execute(_page_statement(and_(found, _visible(scope, form)), size),
-                                 params).all()
-        if len(rows) > size:
-            break
+    """One page of the tickets the staff member may see that contain ``form.q``.
+
+    When the filters (scope included) leave :data:`NARROW` tickets or fewer, those
+    are read and each is checked for the term. Otherwise the tickets that contain
+    the term are found newest first, and the filters checked on each, until a page
+    is full. A term that no index serves searches the :data:`SHORT_TERM_SCAN`
+    newest tickets."""
+    term = _Term(form.q, dbsession.get_bind().dialect.name)
+    params: dict[str, object] = {"pattern": like_pattern(form.q)}
+    ids, newest_only = _found_ids(dbsession, term, scope, form, params, size + 1)
+    rows = dbsession.execute(_page_statement(ids, _visible(scope, form))).all() if ids else []
     more = len(rows) > size
     rows = rows[:size]
     in_subject = {row[0] for row in rows if _first(form.q, row[2])}
-    texts = _first_matches(dbsession, [row[0] for row in rows if row[0] not in in_subject],
-                           pattern, dialect)
+    texts = _first_matches(dbsession, term, [row[0] for row in rows if row[0] not in in_subject],
+                           params)
     hits = [Hit(*row, snippet=snippet(texts.get(row[0], row[2]), form.q)) for row in rows]
     return Results(hits, hits[-1].id if more else None, newest_only)
 
 
-def _first_matches(dbsession: Session, ticket_ids: list[int], pattern: str,
-                   dialect: str) -> dict[int, str]:
+def _first_matches(dbsession: Session, term: _Term, ticket_ids: list[int],
+                   params: dict) -> dict[int, str]:
     """For each ticket, the body of its first message containing the term: one
     lookup per ticket by ``(ticket_id, id)`` (the trigram index would read every
     message that contains a common term)."""
     if not ticket_ids:
         return {}
     first = (select(Message.body)
-             .where(Message.ticket_id == Ticket.id, _like(Message.body, dialect))
+             .where(Message.ticket_id == Ticket.id, term.contains(Message.body))
              .order_by(Message.id).limit(1).scalar_subquery())
     return dict(dbsession.execute(select(Ticket.id, first).where(Ticket.id.in_(ticket_ids)),
-                                  {"pattern": pattern}).all())
+                                  params).all())
 
 
 def _first(term: str, content: str):

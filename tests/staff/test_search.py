@@ -190,3 +190,109 @@ def test_a_snippet_is_cut_around_the_first_match():
     assert (match, before[0], after[-1]) == ("Printer", "…", "…")
     assert len(before) == 11 and len(after) == 11
     assert snippet("no match here", "zzz") == ("no match here", "", "")
+
+
+# -- every way of searching finds the same tickets ----------------------------------------
+
+#: Settings of pyramid_helpdesk.staff.search that send a search down each of its
+#: paths with a handful of tickets (at a million, the numbers choose the path).
+PATHS = {
+    # the newest tickets hold every match: read text by text (PostgreSQL), or asked
+    # of the FTS5 index in one range (SQLite)
+    "newest range": {},
+    # beyond the newest ticket, the indexes: range by range (PostgreSQL), a text at a
+    # time newest first (SQLite); never the filters first
+    "index": dict(FIRST_RANGE=1, NARROW=-1, DENSE=10**9, RANGE_GROWTH=2, INDEX_BATCH=1),
+    # PostgreSQL: every range read text by text
+    "reading": dict(FIRST_RANGE=1, NARROW=-1, DENSE=0, READ_GROWTH=2, READ_BUDGET=10**9),
+    # the tickets that pass the filters, each checked for the term
+    "filters first": dict(FIRST_RANGE=1, NARROW=10**6, SCOUT=10**6),
+}
+
+
+def all_pages(helpdesk, q, **filters) -> list[str]:
+    """The ticket numbers of every page of a search, following the "next" links."""
+    page = search(helpdesk, q, **filters)
+    numbers = found(page)
+    while NEXT.search(page.text):
+        page = helpdesk.app.get(html.unescape(NEXT.search(page.text).group(1)))
+        numbers += found(page)
+    return numbers
+
+
+@pytest.fixture
+def busy_desk(helpdesk, staff):
+    """48 tickets: printers, passwords and networks in subjects, descriptions and
+    internal notes; held by Network, Computing or the first line; some urgent,
+    some resolved. Each with its texts, for the expected results."""
+    subjects = ("打印机卡纸", "Password expired", "网络很慢", "VPN 断了")
+    descriptions = ("三楼的打印机坏了", "my PASSWORD does not work")
+    desk = []
+    for n in range(48):
+        texts = [f"{subjects[n % 4]} {n}", descriptions[n % 2]]
+        ticket = helpdesk.ticket(staff.user, texts[0], description=texts[1],
+                                 priority="urgent" if n % 4 == 0 else "normal")
+        group = (staff.network, staff.computing, None)[n % 3]
+        if group is not None:
+            helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=group)
+        if n % 5 == 0:
+            texts.append("内部备注：打印机的 password 在供应商那里")
+            helpdesk.tickets.note(ticket, author=staff.firstline, body=texts[-1])
+        if n % 6 == 5:
+            helpdesk.tickets.resolve(ticket, actor=staff.firstline)
+        desk.append((ticket, texts))
+    helpdesk.dbsession.flush()
+    return desk
+
+
+def expected(desk, q, status=None, priority=None, group=None) -> list[str]:
+    """What a search must find, newest first, from the tickets' texts and holders
+    (``group``: held by that group, which is all an agent of it may see here)."""
+    def passes(ticket):
+        return ((status is None or ticket.status.value in status)
+                and (priority is None or ticket.priority.value == priority)
+                and (group is None or ticket.holder_group_id == group.id))
+    return [ticket.number for ticket, texts in sorted(desk, key=lambda item: -item[0].id)
+            if passes(ticket) and any(q.lower() in text.lower() for text in texts)]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_way_of_searching_finds_the_same_tickets(helpdesk, staff, busy_desk,
+                                                       monkeypatch, path):
+    from pyramid_helpdesk.staff import search as module
+
+    for name, value in PATHS[path].items():
+        monkeypatch.setattr(module, name, value)
+    helpdesk.login(staff.firstline.email)
+    everything = all_pages(helpdesk, "打印机")
+    assert len(everything) > PAGE_SIZE
+    assert everything == expected(busy_desk, "打印机")
+    assert all_pages(helpdesk, "打印机", status="active") == expected(
+        busy_desk, "打印机", status=("new", "open", "pending"))
+    assert all_pages(helpdesk, "PassWord", priority="urgent") == expected(
+        busy_desk, "password", priority="urgent")
+    assert all_pages(helpdesk, "网络") == expected(busy_desk, "网络")
+    assert all_pages(helpdesk, "password", group=str(staff.computing.id)) == expected(
+        busy_desk, "password", group=staff.computing)
+    helpdesk.login(staff.agent.email)
+    mine = all_pages(helpdesk, "打印机")
+    assert mine and mine == [number for number in everything if number in expected(
+        busy_desk, "打印机", group=staff.network)]
+    assert all_pages(helpdesk, "password", status="active") == expected(
+        busy_desk, "password", status=("new", "open", "pending"), group=staff.network)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_full_width_and_accented_letters_ignore_case_too(helpdesk, staff, monkeypatch, path):
+    from pyramid_helpdesk.staff import search as module
+
+    for name, value in PATHS[path].items():
+        monkeypatch.setattr(module, name, value)
+    wifi = helpdesk.ticket(staff.user, "ＷＩＦＩ 断了")
+    school = helpdesk.ticket(staff.user, "École fermée", priority="high")
+    helpdesk.ticket(staff.user, "Printer jam")
+    helpdesk.login(staff.firstline.email)
+    assert found(search(helpdesk, "ｗｉｆｉ")) == [wifi.number]
+    assert found(search(helpdesk, "ÉCOLE", priority="high")) == [school.number]
+    assert found(search(helpdesk, "école", status="new")) == [school.number]
+    assert found(search(helpdesk, "ÉCOLE", priority="low")) == []
