@@ -47,7 +47,9 @@ class TicketResource:
 
     def __init__(self, request):
         self.request = request
-        ticket = self.load_ticket(request.matchdict["number"])
+        number = request.matchdict["number"]
+        # No number holds a NUL byte, and PostgreSQL text cannot even compare with one.
+        ticket = self.load_ticket(number) if "\x00" not in number else None
         if ticket is None:
             # Anonymous visitors are sent to log in whether or not the number
             # exists, so ticket numbers cannot be probed without an account.
