@@ -124,3 +124,31 @@ def test_a_wrong_api_setting_stops_start_up_naming_the_key(helpdesk_engine, tmp_
         "helpdesk.plugins": "web api", "helpdesk.api.validate_responses": "sometimes"})
     with pytest.raises(SettingsError, match="helpdesk.api.validate_responses"):
         build_app(settings, helpdesk_engine)
+
+
+def test_a_stale_version_names_the_current_one(helpdesk, session_api, staff):
+    ticket = helpdesk.ticket(staff.user)
+    headers = session_api("firstline@example.org")
+    refused = helpdesk.app.post_json(f"/api/v1/tickets/{ticket.number}/transitions",
+                                     {"operation": "take", "version": ticket.version + 3},
+                                     headers=headers, status=409).json
+    assert refused["version"] == ticket.version
+
+
+def test_a_method_the_address_does_not_have_is_405_with_allow(helpdesk, session_api, staff):
+    ticket = helpdesk.ticket(staff.user)
+    headers = session_api("firstline@example.org")
+    response = helpdesk.app.delete(f"/api/v1/tickets/{ticket.number}", headers=headers,
+                                   status=405)
+    assert response.headers["Allow"] == "GET, PATCH"
+    assert response.content_type == "application/problem+json"
+
+
+def test_a_view_refusal_says_why_and_a_bad_token_too(helpdesk, session_api, staff):
+    session_api("user@example.org")
+    refused = helpdesk.app.get("/api/v1/tickets", {"requester": "x@example.org"}, status=403)
+    assert refused.json["detail"] == "Only staff filter by requester."
+    helpdesk.logout()
+    bad = helpdesk.app.get("/api/v1/me", headers={"Authorization": "Bearer hd_nope"},
+                           status=401)
+    assert "not valid" in bad.json["detail"]

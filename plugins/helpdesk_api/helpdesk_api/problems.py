@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from pyramid.authorization import ACLHelper
-from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.response import Response
 from pyramid_openapi3.exceptions import RequestValidationError, ResponseValidationError
@@ -31,13 +31,14 @@ PROBLEM_TYPE = "about:blank"
 
 
 def problem(status: int, title: str, detail: str = "", *, errors=None,
-            headers=None) -> Response:
-    """A ``application/problem+json`` response."""
+            headers=None, **members) -> Response:
+    """A ``application/problem+json`` response; ``members`` are extension members."""
     body = {"type": PROBLEM_TYPE, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update(members)
     response = Response(status=status, json_body=body, content_type="application/problem+json",
                         charset="utf-8")
     response.headers["Cache-Control"] = "no-store"
@@ -46,16 +47,42 @@ def problem(status: int, title: str, detail: str = "", *, errors=None,
     return response
 
 
+#: What an HTTP error says when whoever raised it gave no detail.
+DEFAULT_DETAILS = {
+    401: "The API token is not valid: unknown, expired or revoked.",
+    429: "Too many requests: retry after the number of seconds in Retry-After.",
+}
+
+
 def http_error(exc: HTTPException, request) -> Response:
     """An HTTP exception raised on purpose (401, 405, 413, 429...), its headers kept."""
     kept = {name: value for name, value in exc.headers.items()
             if name in ("WWW-Authenticate", "Retry-After", "Allow")}
-    return problem(exc.code, exc.title, exc.detail or "", headers=kept)
+    return problem(exc.code, exc.title, exc.detail or DEFAULT_DETAILS.get(exc.code, ""),
+                   headers=kept)
 
 
 def not_found(exc, request) -> Response:
-    """Nothing at this address, or nothing the caller may see."""
+    """Nothing at this address, or nothing the caller may see; an address that exists
+    but not for this method is 405 with the methods it has."""
+    route = getattr(request, "matched_route", None)
+    if isinstance(exc, PredicateMismatch) and route is not None:
+        allowed = _methods_of(request, route.name)
+        if allowed and request.method not in allowed:
+            return problem(405, "Method Not Allowed",
+                           f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                           headers={"Allow": ", ".join(allowed)})
     return problem(404, "Not Found", "There is nothing at this address.")
+
+
+def _methods_of(request, route_name: str) -> list[str]:
+    """The methods the OpenAPI document gives the path of ``route_name``."""
+    spec = request.registry.settings["pyramid_openapi3"]["spec"].read_value()
+    for path_item in spec["paths"].values():
+        if path_item.get("x-pyramid-route-name") == route_name:
+            return sorted(m.upper() for m in path_item.keys()
+                          if m in ("get", "post", "put", "patch", "delete"))
+    return []
 
 
 def forbidden(exc: HTTPForbidden, request) -> Response:
@@ -73,6 +100,8 @@ def forbidden(exc: HTTPForbidden, request) -> Response:
     if token is not None and token.scope.value == "read" and request.method not in (
             "GET", "HEAD", "OPTIONS"):
         return problem(403, "Forbidden", "This token may only read (scope: read).")
+    if getattr(exc, "result", None) is None and exc.detail:  # raised by a view, with reason
+        return problem(403, "Forbidden", str(exc.detail))
     return problem(403, "Forbidden", "You may not do this.")
 
 
@@ -85,7 +114,9 @@ def bad_csrf(exc, request) -> Response:
 def domain_error(exc: DomainError, request) -> Response:
     """A refusal of the lifecycle service: 409 for the ticket's state, 413 for a file
     over the limit, else 422."""
-    if isinstance(exc, (StaleTicket, TransitionNotAllowed)):
+    if isinstance(exc, StaleTicket):  # the version to send again, after a fresh read
+        return problem(409, "Conflict", str(exc), version=exc.current)
+    if isinstance(exc, TransitionNotAllowed):
         return problem(409, "Conflict", str(exc))
     if isinstance(exc, AttachmentTooLarge):
         return problem(413, "Content Too Large", str(exc))
