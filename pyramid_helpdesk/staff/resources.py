@@ -31,6 +31,7 @@ class StaffRoot:
         *((Allow, principal, ("staff", "staff.supervise")) for principal in SUPERVISORS),
         (Allow, f"role:{Role.agent.value}", "staff"),
         (Allow, f"role:{Role.coordinator.value}", "coordinate"),  # the console's Groups link
+        (Allow, f"role:{Role.admin.value}", "admin"),  # the console's API tokens link
         DENY_ALL,
     ]
 

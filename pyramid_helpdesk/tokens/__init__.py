@@ -8,6 +8,9 @@ caller (:mod:`.ratelimit`).
 """
 
 
+from ..i18n import _
+
+
 def includeme(config):
     """Add the token pages (``tokens.*``), their static files, and the API's rate limit."""
     config.add_route("tokens.list", "/profile/tokens")
@@ -15,5 +18,6 @@ def includeme(config):
     config.add_route("tokens.all", "/staff/tokens")
     config.add_route("tokens.admin_revoke", r"/staff/tokens/{id:\d+}/revoke")
     config.add_static_view("tokens-static", "pyramid_helpdesk.tokens:static", cache_max_age=3600)
+    config.add_console_link("tokens.all", _("API tokens"), "admin", section="tokens")
     config.include(".ratelimit")
     config.scan(".views")

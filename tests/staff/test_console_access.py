@@ -104,3 +104,15 @@ def test_the_console_menu_marks_the_current_page_and_its_section(helpdesk, staff
     menu = helpdesk.app.get("/staff/groups").html.select("nav.console a")
     assert [a.text for a in menu][:4] == ["Overview", "Inbox", "Undispatched", "Unprocessed"]
     assert [a["href"] for a in menu if a.get("aria-current") == "page"] == ["/staff/groups"]
+
+
+@pytest.mark.parametrize("who, shown", [("admin", True), ("coordinator", False),
+                                        ("firstline", False)])
+def test_the_console_links_to_everyones_api_tokens_for_admins_only(helpdesk, staff, who,
+                                                                   shown):
+    if who == "admin":
+        helpdesk.person("admin@example.org", "admin")
+        helpdesk.dbsession.flush()
+    helpdesk.login(f"{who}@example.org")
+    menu = helpdesk.app.get("/staff").html.select("nav.console a")
+    assert ("/staff/tokens" in [a["href"] for a in menu]) is shown
