@@ -21,7 +21,6 @@ from typing import Any, Sequence
 from pyramid.i18n import TranslationString
 from pyramid.view import view_config
 from sqlalchemy import Row, and_, bindparam, func, literal_column, null, select, union_all
-from sqlalchemy.orm import aliased
 
 from ..attachments.models import Attachment
 from ..db.types import utcnow
@@ -125,11 +124,12 @@ def expected_version_of(post) -> int | None:
 @lru_cache(maxsize=1)
 def _other_tickets_statement():
     """The statement of :func:`other_tickets`, built once (its values are bound)."""
+    tickets = Ticket.__table__.c
     return (
-        select(Ticket.number, Ticket.subject, Ticket.status, Ticket.created_at)
-        .where(Ticket.requester_id == bindparam("requester_id"),
-               Ticket.id != bindparam("ticket_id"), Ticket.number.is_not(None))
-        .order_by(Ticket.id.desc()).limit(OTHER_TICKETS))
+        select(tickets.number, tickets.subject, tickets.status, tickets.created_at)
+        .where(tickets.requester_id == bindparam("requester_id"),
+               tickets.id != bindparam("ticket_id"), tickets.number.is_not(None))
+        .order_by(tickets.id.desc()).limit(OTHER_TICKETS))
 
 
 def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
@@ -140,23 +140,25 @@ def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
 
 
 def _display_name(person):
-    """SQL for :attr:`Person.display_name`: the name, or the address without one."""
+    """SQL for :attr:`Person.display_name`: the name, or the address without one
+    (``person``: the columns of the people table or of an alias of it)."""
     return func.coalesce(func.nullif(person.name, ""), person.email)
 
 
 @lru_cache(maxsize=1)
 def _events_statement():
     """The statement of :func:`event_rows`, built once (its ticket is a bound value)."""
-    actor, person = aliased(Person), aliased(Person)
+    events, groups = TicketEvent.__table__, ServiceGroup.__table__
+    actor, person = Person.__table__.alias("actor"), Person.__table__.alias("person")
     return (
-        select(TicketEvent.id, TicketEvent.kind, TicketEvent.created_at,
-               TicketEvent.from_status, TicketEvent.to_status, TicketEvent.to_address,
-               TicketEvent.detail, _display_name(actor).label("actor_name"),
-               ServiceGroup.name.label("group_name"), _display_name(person).label("person_name"))
-        .outerjoin(actor, actor.id == TicketEvent.actor_id)
-        .outerjoin(ServiceGroup, ServiceGroup.id == TicketEvent.to_group_id)
-        .outerjoin(person, person.id == TicketEvent.to_person_id)
-        .where(TicketEvent.ticket_id == bindparam("ticket_id")).order_by(TicketEvent.id))
+        select(events.c.id, events.c.kind, events.c.created_at, events.c.from_status,
+               events.c.to_status, events.c.to_address, events.c.detail,
+               _display_name(actor.c).label("actor_name"), groups.c.name.label("group_name"),
+               _display_name(person.c).label("person_name"))
+        .outerjoin(actor, actor.c.id == events.c.actor_id)
+        .outerjoin(groups, groups.c.id == events.c.to_group_id)
+        .outerjoin(person, person.c.id == events.c.to_person_id)
+        .where(events.c.ticket_id == bindparam("ticket_id")).order_by(events.c.id))
 
 
 def event_rows(dbsession, ticket_id: int) -> Sequence[Row]:
@@ -169,25 +171,25 @@ def event_rows(dbsession, ticket_id: int) -> Sequence[Row]:
 @lru_cache(maxsize=1)
 def _conversation_statement():
     """The statement of :func:`conversation_rows`, built once (its ticket is a bound value)."""
-    author = aliased(Person)
+    messages, files = Message.__table__.c, Attachment.__table__.c
+    author = Person.__table__.alias("author")
     ticket_id = bindparam("ticket_id")
-    messages = (
-        select(Message.id.label("message_id"), Message.kind, Message.created_at,
-               _display_name(author).label("author_name"), Message.author_address,
-               Message.body, Attachment.id.label("file_id"), Attachment.filename,
-               Attachment.size)
-        .outerjoin(author, author.id == Message.author_id)
-        .outerjoin(Attachment, and_(Attachment.message_id == Message.id,
-                                    Attachment.ticket_id == Message.ticket_id,
-                                    Attachment.removed_at.is_(None)))
-        .where(Message.ticket_id == ticket_id))
+    with_files = (
+        select(messages.id.label("message_id"), messages.kind, messages.created_at,
+               _display_name(author.c).label("author_name"), messages.author_address,
+               messages.body, files.id.label("file_id"), files.filename, files.size)
+        .outerjoin(author, author.c.id == messages.author_id)
+        .outerjoin(Attachment.__table__, and_(files.message_id == messages.id,
+                                              files.ticket_id == messages.ticket_id,
+                                              files.removed_at.is_(None)))
+        .where(messages.ticket_id == ticket_id))
     loose = (
-        select(null(), null(), null(), null(), null(), null(), Attachment.id,
-               Attachment.filename, Attachment.size)
-        .where(Attachment.ticket_id == ticket_id, Attachment.message_id.is_(None),
-               Attachment.removed_at.is_(None)))
-    return union_all(messages, loose).order_by(literal_column("message_id"),
-                                                 literal_column("file_id"))
+        select(null(), null(), null(), null(), null(), null(), files.id, files.filename,
+               files.size)
+        .where(files.ticket_id == ticket_id, files.message_id.is_(None),
+               files.removed_at.is_(None)))
+    return union_all(with_files, loose).order_by(literal_column("message_id"),
+                                                   literal_column("file_id"))
 
 
 def conversation_rows(dbsession, ticket_id: int) -> Sequence[Row]:
