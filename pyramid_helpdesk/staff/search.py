@@ -46,6 +46,7 @@ from sqlalchemy import (
     column,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -214,9 +215,10 @@ class _Term:
     Checked text by text, SQLite's LIKE ignores the case of ASCII letters; so does
     PostgreSQL's ``ILIKE`` in the C collation, ten times faster than in the
     database's own, which lower-cases every text whole. A term whose letters have
-    no case (Chinese, digits) is compared as it is, with LIKE: the same result,
-    faster still. Only a term with other letters that have a case (é, Ｗ) is
-    compared in the database's collation (and on SQLite, found by the index only)."""
+    no case (Chinese, digits) is looked for as it is (``strpos``): the same
+    result, faster still. Only a term with other letters that have a case (é, Ｗ)
+    is lower-cased in the database's collation, as ``ILIKE`` does (and on SQLite,
+    found by the index only)."""
 
     text: str
     dialect: str
@@ -231,13 +233,16 @@ class _Term:
         return all(char.isascii() or char.lower() == char.upper() for char in self.text)
 
     def contains(self, column):
-        """``column`` contains the term, checked text by text."""
-        pattern = bindparam("pattern")
-        if self.dialect == "sqlite" or self.caseless:
-            return column.like(pattern, escape="\\")
+        """``column`` contains the term, checked text by text (on PostgreSQL by no
+        index: the planner takes a two-character ``LIKE`` pattern for one its
+        trigram index serves, which would return every row)."""
+        if self.dialect == "sqlite":
+            return column.like(bindparam("pattern"), escape="\\")
+        if self.caseless:
+            return func.strpos(column, literal(self.text)) > 0
         if self.ascii_cased:
-            return column.collate("C").ilike(pattern, escape="\\")
-        return column.ilike(pattern, escape="\\")
+            return column.collate("C").ilike(bindparam("pattern"), escape="\\")
+        return func.strpos(func.lower(column), func.lower(literal(self.text))) > 0
 
     def indexed(self, column):
         """PostgreSQL: ``column`` contains the term, asked of its trigram index."""
@@ -410,18 +415,23 @@ class _Finder:
     def _ask_postgresql(self, top: int, containing: int) -> None:
         """PostgreSQL, below ``top`` (``containing``: how many of the newest
         :data:`FIRST_RANGE` tickets contain the term): for a term found in at least
-        :data:`DENSE` of those, the next ranges of ids read text by text too (each
-        :data:`READ_GROWTH` times wider) until :data:`READ_BUDGET` tickets have been
-        read; then the trigram indexes, range by range (each :data:`RANGE_GROWTH`
-        times wider). A common term thus never makes the database read every text
-        that contains it, as one bitmap of the whole index would, nor a rare one
-        every text of the newest tickets."""
-        width, read, bottom = FIRST_RANGE, FIRST_RANGE, top
+        :data:`DENSE` of those, the next tickets read text by text too, as many as
+        the page should still need at the rate found so far (a quarter more; at
+        most :data:`READ_GROWTH` times as many as read so far), until
+        :data:`READ_BUDGET` tickets have been read; then the trigram indexes,
+        range by range, each :data:`RANGE_GROWTH` times wider. A common term thus
+        never makes the database read every text that contains it, as one bitmap
+        of the whole index would, nor a rare one every text of the newest tickets."""
+        read, bottom = FIRST_RANGE, top
         while containing >= DENSE and not self.full and bottom > 0 and read < READ_BUDGET:
-            width *= READ_GROWTH
+            wanted = read * READ_GROWTH
+            if self.found:
+                wanted = (self.limit - len(self.found)) * read * 5 // (4 * len(self.found))
+            width = min(max(wanted, FIRST_RANGE // 2), read * READ_GROWTH, READ_BUDGET - read)
             top, bottom = bottom, max(bottom - width, 0)
             self._read_range(bottom, top)
             read += width
+        width = read
         while not self.full and bottom > 0:
             width *= RANGE_GROWTH
             top, bottom = bottom, max(bottom - width, 0)
