@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Integer, Table, event, func, inspect, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.models import Attachment
@@ -545,9 +545,10 @@ class TicketService:
             # flushing the batch's pending rows (what the caller had pending was
             # flushed when the batch began): none of them is a group or a membership.
             with self.dbsession.no_autoflush:
-                group = self.dbsession.scalars(
-                    select(ServiceGroup).where(ServiceGroup.first_line_flag.is_(True))
-                    .options(selectinload(ServiceGroup.members))).first()
+                group = self.dbsession.scalars(select(ServiceGroup).where(
+                    ServiceGroup.first_line_flag.is_(True))).first()
+                if group is not None:
+                    len(group.members)  # loaded here (unless it was), not by a hook
             self._lookups["first_line"] = group.id if group is not None else None
             self._lookups["first_line_group"] = group
         return self._lookups["first_line"]

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from pyramid_helpdesk.attachments.store import Upload
@@ -31,11 +32,11 @@ from pyramid_helpdesk.people.services import (
     find_people_by_email,
     normalize_email,
 )
-from pyramid_helpdesk.tickets.models import Ticket, TicketStatus
+from pyramid_helpdesk.tickets.models import ExternalAuthorization, Ticket, TicketStatus
 from pyramid_helpdesk.tickets.services import TicketService
 
 from .autoreply import ACKNOWLEDGEMENT, automatic_reason, autoreply_counts, over_autoreply_limit
-from .matching import SUBJECT_TAG, allowed_author, find_ticket, referenced_keys
+from .matching import BatchThreads, allowed_author, find_ticket
 from .parsing import MalformedMessage, ParsedMessage, parse_message
 from .settings import IntakeSettings
 from .spool import CHANNEL, header_message_id
@@ -75,14 +76,15 @@ class _Batch:
     """What the messages of one batch (one savepoint) read once instead of each:
     the parsed messages by item id, their senders' accounts by lower-cased address
     (``None``: no account), the acknowledgements each sender got lately, how many
-    the outbox had queued to each when that was read, and the Message-IDs and ticket
-    numbers the batch has stored (which a query sees only once they are flushed)."""
+    the outbox had queued to each when that was read, and the tickets and messages
+    they may reply to, with those the batch has stored (which a query would see
+    only once they are flushed)."""
 
     parsed: dict[int, ParsedMessage] = field(default_factory=dict)
     people: dict[str, Person | None] = field(default_factory=dict)
     acknowledged: dict[str, int] = field(default_factory=dict)
     queued_before: dict[str, int] = field(default_factory=dict)
-    stored: set[str] = field(default_factory=set)
+    threads: BatchThreads | None = None
 
 
 class MailIntake:
@@ -199,8 +201,8 @@ class MailIntake:
         return [self._attempt(item_id, raw, False) for item_id, raw in items]
 
     def _prepare(self, items: list[tuple[int, bytes]]) -> _Batch:
-        """Parse the batch's messages and read their senders' accounts and recent
-        acknowledgements: one query each for the whole batch."""
+        """Parse the batch's messages and read their senders' accounts, recent
+        acknowledgements and what they reply to: one query each for the whole batch."""
         batch = _Batch()
         max_part_size = self.tickets.settings.attachments_max_size
         for item_id, raw in items:
@@ -220,16 +222,18 @@ class MailIntake:
         queued = self.tickets.outbox.queued
         batch.queued_before = {sender: queued[sender.lower(), ACKNOWLEDGEMENT]
                                for sender in senders}
-        self.tickets.reserve_ticket_ids(sum(map(self._surely_new, batch.parsed.values())))
+        batch.threads = BatchThreads(self.dbsession, self.tickets, batch.parsed.values(),
+                                     self.settings.message_id_domain)
+        self.tickets.reserve_ticket_ids(sum(self._surely_new(parsed, batch.threads)
+                                            for parsed in batch.parsed.values()))
         return batch
 
-    def _surely_new(self, parsed: ParsedMessage) -> bool:
-        """Whether ``parsed`` becomes a new ticket whatever the database holds (it
-        refers to no earlier message, bears no subject tag and is no bounce or loop)."""
-        return bool(parsed.from_address and not parsed.in_reply_to and not parsed.references
-                    and not parsed.is_bounce and not SUBJECT_TAG.search(parsed.subject)
+    def _surely_new(self, parsed: ParsedMessage, threads: BatchThreads) -> bool:
+        """Whether ``parsed`` becomes a new ticket: it has a sender, is no bounce or
+        loop, and refers to no ticket or message stored before or in its batch."""
+        return bool(parsed.from_address and not parsed.is_bounce
                     and parsed.from_address != self.settings.service_address
-                    and not self._is_own(parsed))
+                    and not self._is_own(parsed) and threads.finds_nothing(parsed))
 
     def _person(self, address: str) -> Person | None:
         """The account of ``address``, from the batch when it read it."""
@@ -324,27 +328,38 @@ class MailIntake:
         and the person writing, if known.
 
         Inside a batch, the rows of the messages before it are written only at the
-        end: the lookups flush them first only when ``parsed`` refers to one of them.
+        end, so nothing here flushes them: the tickets and messages it may refer to
+        were read with the batch (:class:`BatchThreads`), which also knows what the
+        batch stored; only an outside address's authorisation on a ticket is read
+        here, and that flushes first if an authorisation is waiting to be written.
         """
-        refers_to_batch = self._batch is None or not self._batch.stored.isdisjoint(
-            referenced_keys(parsed, self.settings.message_id_domain))
-        with contextlib.nullcontext() if refers_to_batch else self.dbsession.no_autoflush:
+        batch = self._batch
+        if batch is None or batch.threads is None:
             ticket = find_ticket(self.dbsession, self.tickets, parsed,
                                  self.settings.message_id_domain)
             if ticket is None or parsed.is_bounce:
                 return ticket, False, None
             return (ticket, *allowed_author(self.dbsession, ticket, parsed.from_address,
                                             self.clock(), self._person))
+        with self.dbsession.no_autoflush:
+            ticket = find_ticket(self.dbsession, self.tickets, parsed,
+                                 self.settings.message_id_domain, batch.threads)
+        if ticket is None or parsed.is_bounce:
+            return ticket, False, None
+        pending = any(isinstance(row, ExternalAuthorization) for row in self.dbsession.new)
+        with contextlib.nullcontext() if pending else self.dbsession.no_autoflush:
+            return (ticket, *allowed_author(self.dbsession, ticket, parsed.from_address,
+                                            self.clock(), self._person))
 
-    def _stored(self, parsed: ParsedMessage, number: str | None) -> None:
+    def _stored(self, parsed: ParsedMessage, ticket: Ticket) -> None:
         """Note what a later message of the batch may refer to (see :meth:`_thread`)."""
-        if self._batch is not None:
-            self._batch.stored.update(key for key in (parsed.message_id, number) if key)
+        if self._batch is not None and self._batch.threads is not None:
+            self._batch.threads.stored(parsed.message_id, ticket)
 
     def _created(self, parsed: ParsedMessage, replaces: Ticket | None,
                  reason: str = "") -> tuple[Outcome, int]:
         created = self._create(parsed, replaces)
-        self._stored(parsed, created.number)
+        self._stored(parsed, created)
         return Outcome("created", created.number, reason), created.id
 
     def _create(self, parsed: ParsedMessage, replaces: Ticket | None) -> Ticket:
@@ -369,7 +384,7 @@ class MailIntake:
             body=self._body(parsed), body_html=parsed.html,
             attachments=self._uploads(parsed), email_message_id=parsed.message_id,
         )
-        self._stored(parsed, None)
+        self._stored(parsed, ticket)
         return Outcome("follow-up", ticket.number)
 
     def _bounce(self, raw: bytes, parsed: ParsedMessage, ticket: Ticket) -> tuple[Outcome, int]:
@@ -433,8 +448,9 @@ class MailIntake:
                 Fate(item_id, IntakeStatus.quarantined, None, reason, summary))
 
     def _number(self, ticket_id: int | None) -> str | None:
-        ticket = self.dbsession.get(Ticket, ticket_id) if ticket_id else None
-        return ticket.number if ticket else None
+        if ticket_id is None:
+            return None
+        return self.dbsession.scalar(select(Ticket.number).where(Ticket.id == ticket_id))
 
 
 _FAILED_RECIPIENT = re.compile(
