@@ -7,6 +7,7 @@ from .intake.models import IntakeItem, IntakeStatus
 from .notifications.models import DeliveryStatus, Notification, NotificationAttempt
 from .people.absences import Absence
 from .people.models import Person, Role
+from .reports.models import ReportChange, ReportDay, ReportMonth
 from .routing.turns import RoutingTurn
 from .tokens.models import ApiToken, TokenScope
 from .tickets.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "Absence", "ApiToken", "Attachment", "Base", "DeliveryStatus", "EventKind",
     "ExternalAuthorization", "IntakeItem", "IntakeStatus", "DutyOverride", "DutyWeek",
     "GroupMembership", "Message", "MessageKind", "Notification", "NotificationAttempt",
-    "Person", "Priority", "Rating", "Role", "RoutingTurn", "ServiceGroup", "Ticket",
-    "TicketCC", "TicketEvent", "TicketStatus", "TokenScope",
+    "Person", "Priority", "Rating", "ReportChange", "ReportDay", "ReportMonth", "Role",
+    "RoutingTurn", "ServiceGroup", "Ticket", "TicketCC", "TicketEvent", "TicketStatus",
+    "TokenScope",
 ]

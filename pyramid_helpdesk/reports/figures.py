@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from . import queries
+from . import queries, summary
 from .periods import Period, local_today, preset_period, yesterday
 from .queries import Count, Percentiles, RatingSummary, RiskRow, TargetShare
 
@@ -40,22 +40,60 @@ class Report:
         return queries.total_share(self.within_target)
 
 
+#: What a report reads from the summary (:mod:`.summary`), in one statement.
+SUMMARY_FIGURES = ("channel", "category", "group", "target", "within", "first_response",
+                   "resolution", "rating")
+
+
 def build_report(dbsession: Session, period: Period, now: datetime) -> Report:
-    """Every figure of ``period`` (the backlog as of ``now``)."""
+    """Every figure of ``period`` (the backlog as of ``now``): the counts and the
+    percentiles' buckets from the summary, the percentiles' exact values from an
+    index, the backlog directly."""
     start, end = period.start, period.end
     queries.prepare_session(dbsession)
-    volumes = queries.volumes(dbsession, start, end)
+    counts = summary.collect(dbsession, start, end, SUMMARY_FIGURES)
+    groups = {int(item) for figure in ("group", "target") for item in counts[figure] if item}
+    names = queries.group_names(dbsession, groups)
+
+    def keyed(figure, to_key=_text_key):
+        return [(to_key(item), n) for item, n in counts[figure].items()]
+
+    within = dict(keyed("within", _group_key))
     return Report(
         period=period,
-        by_channel=volumes["channel"],
-        by_group=volumes["group"],
-        by_category=volumes["category"],
-        within_target=queries.within_target(dbsession, start, end, "group"),
-        first_response=queries.percentiles(dbsession, start, end, "first_response"),
-        resolution=queries.percentiles(dbsession, start, end, "resolution"),
+        by_channel=queries.sorted_counts(keyed("channel")),
+        by_group=queries.sorted_counts(keyed("group", _group_key), names),
+        by_category=queries.sorted_counts(keyed("category")),
+        within_target=queries.sorted_shares(
+            TargetShare(key, names.get(key), n, within.get(key, 0))
+            for key, n in keyed("target", _group_key)),
+        first_response=_percentiles(dbsession, start, end, "first_response", counts),
+        resolution=_percentiles(dbsession, start, end, "resolution", counts),
         backlog=queries.backlog_by_age(dbsession, now),
-        ratings=queries.ratings(dbsession, start, end),
+        ratings=RatingSummary({score: counts["rating"].get(str(score), 0)
+                               for score in range(1, 6)}),
     )
+
+
+def _text_key(item: str) -> str | None:
+    return item or None
+
+
+def _group_key(item: str) -> int | None:
+    return int(item) if item else None
+
+
+def _percentiles(dbsession: Session, start: datetime, end: datetime, figure: str,
+                 counts: dict[str, dict[str, int]]) -> Percentiles:
+    """Median and 90th percentile from the summary's buckets (exact, see
+    :func:`.summary.percentile`), or directly when the summary disagrees."""
+    buckets = counts[figure]
+    try:
+        median, p90 = (summary.percentile(dbsession, start, end, figure, buckets, p)
+                       for p in queries.PERCENTS)
+    except summary.SummaryMismatch:
+        return queries.percentiles(dbsession, start, end, figure)
+    return Percentiles(sum(buckets.values()), median, p90)
 
 
 @dataclass(frozen=True)

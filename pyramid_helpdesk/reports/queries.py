@@ -3,8 +3,8 @@
 Every function takes the session and the half-open UTC range ``[start, end)`` (or
 ``now``), and returns a few rows of plain values. Definitions (docs/reports.md):
 
-- *volume*: tickets created in the range (``created_at``), by channel, holding
-  group or category;
+- *volume*: tickets created in the range (``created_at``; drafts are not), by
+  channel, holding group or category;
 - *within target*: tickets resolved in the range (``resolved_at``) that had a
   resolution target (``due_at``), and of those, the ones resolved by it
   (``resolved_at <= due_at``), per holder at resolution (the ticket's holder);
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..groups.models import ServiceGroup
 from ..people.models import Person
-from ..tickets.models import ACTIVE_STATUSES, Rating, Ticket
+from ..tickets.models import ACTIVE_STATUSES, Rating, Ticket, TicketStatus
 
 #: Columns a volume may be split by.
 DIMENSIONS = {
@@ -113,20 +113,36 @@ def _resolved_in(start: datetime, end: datetime):
     return and_(Ticket.resolved_at >= start, Ticket.resolved_at < end)
 
 
+def sorted_counts(rows, names: dict | None = None) -> list[Count]:
+    """``(key, count)`` pairs as :class:`Count` rows, most first, no value (``None``)
+    last, then by key; ``names`` gives a name to each key it knows."""
+    names = names or {}
+    return sorted((Count(key, names.get(key), n) for key, n in rows),
+                  key=lambda c: (-c.count, c.key is None, c.key if c.key is not None else 0))
+
+
+def sorted_shares(rows) -> list[TargetShare]:
+    """:class:`TargetShare` rows, most resolved first, no holder last, then by key."""
+    return sorted(rows, key=lambda s: (-s.resolved, s.key is None,
+                                       s.key if s.key is not None else 0))
+
+
 def volumes(dbsession: Session, start: datetime, end: datetime) -> dict[str, list[Count]]:
-    """Tickets created in ``[start, end)`` per channel, per category and per holding group
-    (keys of :data:`DIMENSIONS`), most first, with the groups' names.
+    """Tickets created in ``[start, end)`` (drafts are not tickets yet) per channel, per
+    category and per holding group (keys of :data:`DIMENSIONS`), most first, with the
+    groups' names. An empty category counts as none.
 
     One pass over the range: ``GROUPING SETS`` on PostgreSQL, ``UNION ALL`` of the
     three groupings on SQLite (which has no grouping sets).
     """
-    in_range = _created_in(start, end)
+    in_range = and_(_created_in(start, end), Ticket.status != TicketStatus.draft)
+    dimensions = dict(DIMENSIONS, category=func.coalesce(Ticket.category, ""))
+    found = {name: [] for name in DIMENSIONS}
     if dbsession.get_bind().dialect.name == "postgresql":
-        columns = list(DIMENSIONS.values())
+        columns = list(dimensions.values())
         query = (select(func.grouping(*columns), *columns, func.count())
                  .where(in_range)
                  .group_by(func.grouping_sets(*(tuple_(c) for c in columns))))
-        found = {name: [] for name in DIMENSIONS}
         for grouping, *keys, n in dbsession.execute(query):
             # GROUPING() sets a bit for each column left out of the row's set.
             index = [i for i in range(len(columns))
@@ -135,15 +151,18 @@ def volumes(dbsession: Session, start: datetime, end: datetime) -> dict[str, lis
     else:
         parts = [select(literal(name).label("dimension"), column.label("key"),
                         func.count().label("n")).where(in_range).group_by(column)
-                 for name, column in DIMENSIONS.items()]
-        found = {name: [] for name in DIMENSIONS}
+                 for name, column in dimensions.items()]
         for name, key, n in dbsession.execute(union_all(*parts)):
             found[name].append((key, n))
+    found["category"] = [(key or None, n) for key, n in found["category"]]
     names = _group_names(dbsession, [key for key, _ in found["group"] if key is not None])
-    return {dimension: sorted(
-        (Count(key, names.get(key) if dimension == "group" else None, n) for key, n in rows),
-        key=lambda c: (-c.count, c.key is None, c.key if c.key is not None else 0))
-        for dimension, rows in found.items()}
+    return {dimension: sorted_counts(rows, names if dimension == "group" else None)
+            for dimension, rows in found.items()}
+
+
+def group_names(dbsession: Session, group_ids) -> dict[int, str]:
+    """The names of the groups ``group_ids`` (one query)."""
+    return _group_names(dbsession, list(group_ids))
 
 
 def _group_names(dbsession: Session, group_ids: list[int]) -> dict[int, str]:
@@ -168,8 +187,8 @@ def within_target(dbsession: Session, start: datetime, end: datetime,
     query = (select(key, name.label("name"), resolved, within)
              .select_from(Ticket).outerjoin(holder, holder.id == key)
              .where(_resolved_in(start, end), Ticket.due_at.is_not(None))
-             .group_by(key, name).order_by(resolved.desc(), key.is_(None), key))
-    return [TargetShare(*row) for row in dbsession.execute(query)]
+             .group_by(key, name))
+    return sorted_shares(TargetShare(*row) for row in dbsession.execute(query))
 
 
 def total_share(shares: list[TargetShare]) -> TargetShare:
