@@ -22,6 +22,7 @@ import click
 
 from .duty.cli import duty
 from .errors import ConfigurationError, DomainError
+from .reports.cli import reports
 from .sla.cli import calendar
 from .tokens.cli import token
 
@@ -292,6 +293,7 @@ def group_add(env: CommandEnv, name, description, email, first_line, members):
 main.add_command(duty)  # the roster's commands live with the roster (pyramid_helpdesk/duty)
 main.add_command(calendar)  # the business calendar's checks (pyramid_helpdesk/sla)
 main.add_command(token)  # personal API tokens (pyramid_helpdesk/tokens)
+main.add_command(reports)  # the reports' summary (pyramid_helpdesk/reports)
 
 
 # -- demo, plugins, worker -------------------------------------------------------------
@@ -339,6 +341,7 @@ def worker(env: CommandEnv, once):
     active notifiers."""
     from .db.types import utcnow
     from .notifications.delivery import DeliveryReport, deliver_due
+    from .reports.summary import compact as compact_report_summary
     from .sla.check import check_targets
     from .sla.clock import calendar_for
 
@@ -356,6 +359,8 @@ def worker(env: CommandEnv, once):
         if checked.warnings or checked.breaches:
             log.info("service-level warnings %s, breaches %s", checked.warnings,
                      checked.breaches)
+        with env.transaction() as dbsession:  # the reports' summary catches up
+            compact_report_summary(dbsession)
         with env.transaction() as dbsession:
             report = deliver_due(dbsession, notifiers, batch_size=settings.worker_batch_size,
                                  max_attempts=settings.worker_max_attempts,
