@@ -44,4 +44,6 @@ def includeme(config):
     config.pyramid_openapi3_register_routes(route_prefix=PREFIX)
     config.add_route("api.openapi_json", f"{PREFIX}/openapi.json")
     config.include(".problems")
+    # Unreadable text (not UTF-8, NUL, lone surrogates, nesting) is 400, not 500.
+    config.include(".guard")
     config.scan(".views")
