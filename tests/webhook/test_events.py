@@ -38,6 +38,19 @@ def test_forwarded_to_a_group_and_to_an_outside_address(helpdesk, staff):
     assert to_address["ticket"]["holder"] == {"group": "Computing", "person": None}
 
 
+def test_a_forward_to_an_outside_address_comes_from_the_holder(helpdesk, staff):
+    # Found by hand: "from" was {"group": null, "person": null} for an address.
+    ticket = helpdesk.ticket(staff.user, subject="Plotter head worn")
+    helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)
+    helpdesk.tickets.take(ticket, actor=staff.agent)
+    helpdesk.tickets.forward(ticket, actor=staff.agent, address="vendor@example.net")
+
+    (payload,) = payloads(helpdesk, "ticket.forwarded")
+    assert payload["forward"]["from"] == {
+        "group": "Network", "person": {"email": "agent@example.org", "name": "Agent"}}
+    assert payload["forward"]["from"] == payload["ticket"]["holder"]
+
+
 def test_taken_and_status_changes(helpdesk, staff):
     ticket = helpdesk.ticket(staff.user, subject="Printer jam")
     helpdesk.tickets.dispatch(ticket, actor=staff.firstline, group=staff.network)

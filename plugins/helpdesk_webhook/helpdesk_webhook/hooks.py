@@ -69,7 +69,7 @@ def helpdesk_ticket_assigned(ticket, event, helpdesk):
 @hookimpl(trylast=True)
 def helpdesk_ticket_forwarded(ticket, event, helpdesk):
     """``ticket.forwarded``: to a person, a group or an outside address."""
-    emit(helpdesk, "ticket.forwarded", ticket, event, lambda b: b.forward(event))
+    emit(helpdesk, "ticket.forwarded", ticket, event, lambda b: b.forward(event, ticket))
 
 
 @hookimpl(trylast=True)

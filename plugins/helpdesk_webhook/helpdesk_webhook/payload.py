@@ -94,10 +94,14 @@ class PayloadBuilder:
             "note": event.detail.get("note") or None,
         }}
 
-    def forward(self, event) -> dict[str, Any]:
+    def forward(self, event, ticket) -> dict[str, Any]:
         to_address = event.to_address
+        # A forward to an outside address keeps the holder, and its event records no
+        # holders: it comes from the ticket's, which it leaves as it was.
+        source = ((ticket.holder_group_id, ticket.holder_person_id) if to_address
+                  else (event.from_group_id, event.from_person_id))
         return {"forward": {
-            "from": self.holder(event.from_group_id, event.from_person_id),
+            "from": self.holder(*source),
             "to": None if to_address else self.holder(event.to_group_id, event.to_person_id),
             "to_address": to_address,
             "note": event.detail.get("note") or None,
