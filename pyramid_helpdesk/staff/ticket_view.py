@@ -6,9 +6,13 @@ conversation (one statement of plain rows: each message with its author's name
 and its files, then the files of no message), the history (one statement of
 rows that also names each event's actor and new holder) and the requester's
 other tickets (one bounded index scan), whatever the number of messages or
-events. Texts repeated on every line are translated once per page
-(:class:`Labels`). It also keeps the state of the page's forms, so that a
-refused or stale action shows the page again with what the staff member typed.
+events. The lines of the conversation, the history and the other tickets come
+to the template with their texts, times and links made in Python
+(:class:`ShownMessage`, :class:`ShownEvent`, :class:`OtherTicket`), each repeated
+text translated once per page (:class:`Labels`): the template only prints them,
+which costs a third of what it would cost to compute them there. It also keeps
+the state of the page's forms, so that a refused or stale action shows the page
+again with what the staff member typed.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from string import Template
 from typing import Any, Sequence
 
 from pyramid.i18n import TranslationString
+from pyramid.traversal import quote_path_segment
 from pyramid.view import view_config
 from sqlalchemy import Row, and_, bindparam, func, literal_column, null, select, union_all
 
@@ -43,6 +48,7 @@ from ..tickets.services import TRANSITIONS
 from ..tickets.views import EVENT_NAMES, Change, ReplyForm, edit_changes, folded
 from .durations import duration
 from .labels import category_label, channel_label
+from .presenters import PLACEHOLDER, Moment
 
 TEMPLATE = "pyramid_helpdesk:templates/staff/ticket.pt"
 OTHER_TICKETS = 10
@@ -90,23 +96,46 @@ class ShownMessage:
     """One message of the conversation as the page shows it."""
 
     id: int
-    kind: MessageKind
-    created_at: datetime
+    kind: str  # a MessageKind value: ``public`` or ``internal``
+    when: Moment
     author: str
     text: str
     quoted: str
     files: list[Row]  # of :func:`conversation_rows`: ``file_id``, ``filename``, ``size``
     edited: bool
 
+    @property
+    def internal(self) -> bool:
+        return self.kind == MessageKind.internal.value
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    """One line of the history as the page shows it, every text made."""
+
+    id: int
+    kind: str  # an EventKind value
+    when: Moment
+    name: str  # translated
+    by: str  # "by <actor>", translated, or ""
+    holder: str | None
+    statuses: tuple[str, str] | None  # (from, to), translated, when the status changed
+    changes: list[Change]
+    merged_into: str | None
+    merged_from: str | None
+    note: str
+
 
 @dataclass(frozen=True)
 class OtherTicket:
-    """One of the requester's other tickets."""
+    """One of the requester's other tickets, with its link and translated status."""
 
     number: str
     subject: str
     status: TicketStatus
     created_at: datetime
+    url: str
+    status_label: str
 
 
 def seen_event_of(post) -> int | None:
@@ -132,11 +161,13 @@ def _other_tickets_statement():
         .order_by(tickets.id.desc()).limit(OTHER_TICKETS))
 
 
-def other_tickets(dbsession, ticket: Ticket) -> list[OtherTicket]:
-    """The requester's newest other tickets (``ix_tickets_requester_id_id``, bounded)."""
+def other_tickets(dbsession, ticket: Ticket, labels: Labels) -> list[OtherTicket]:
+    """The requester's newest other tickets (``ix_tickets_requester_id_id``, bounded),
+    each with its link in the console and its translated status."""
     rows = dbsession.execute(_other_tickets_statement(),
                              {"requester_id": ticket.requester_id, "ticket_id": ticket.id})
-    return [OtherTicket(*row) for row in rows]
+    return [OtherTicket(*row, labels.ticket_path(row.number), labels[row.status.value])
+            for row in rows]
 
 
 def _display_name(person):
@@ -201,7 +232,7 @@ def conversation_rows(dbsession, ticket_id: int) -> Sequence[Row]:
     return dbsession.execute(_conversation_statement(), {"ticket_id": ticket_id}).all()
 
 
-def conversation(rows: Sequence[Row], site_name: str, edited: bool
+def conversation(rows: Sequence[Row], labels: Labels, site_name: str, edited: bool
                  ) -> tuple[list[ShownMessage], list[Row]]:
     """The messages (rows of :func:`conversation_rows`) as the page shows them, and
     the files of no message. ``edited``: the requester edited the description (the
@@ -215,7 +246,7 @@ def conversation(rows: Sequence[Row], site_name: str, edited: bool
         if row.message_id is None or (messages and messages[-1].id == row.message_id):
             continue
         messages.append(ShownMessage(
-            row.message_id, row.kind, row.created_at,
+            row.message_id, row.kind.value, labels.moment(row.created_at),
             row.author_name or row.author_address or site_name, *folded(row.body),
             files.get(row.message_id, []), edited and not messages))
     return messages, files.get(None, [])
@@ -229,11 +260,15 @@ INTERNAL = _("internal note")
 
 class Labels(dict):
     """The texts a page repeats on many lines (status and event names, "by <name>",
-    file sizes), each translated once per page instead of once per line."""
+    file sizes), each translated once per page instead of once per line; and its
+    times and ticket links, each made with what is computed once per page."""
 
     def __init__(self, request):
         super().__init__()
         self.translate = request.localizer.translate
+        self.local_time = request.local_time
+        self._by: dict[str, str] = {}
+        self._ticket_path = request.route_path("staff.ticket", number=PLACEHOLDER)
 
     def __missing__(self, text) -> str:
         value = self[text] = self.translate(
@@ -242,7 +277,17 @@ class Labels(dict):
 
     def by(self, name: str) -> str:
         """"by <name>", in the page's language."""
-        return Template(self[BY]).safe_substitute(name=name)
+        if name not in self._by:
+            self._by[name] = Template(self[BY]).safe_substitute(name=name)
+        return self._by[name]
+
+    def moment(self, value: datetime) -> Moment:
+        """``value`` for a ``<time>`` element, in the helpdesk's time zone."""
+        return Moment(value.isoformat(), self.local_time(value))
+
+    def ticket_path(self, number: str) -> str:
+        """The path of a ticket's staff view."""
+        return self._ticket_path.replace(PLACEHOLDER, quote_path_segment(number))
 
     def size(self, size: int) -> str:
         """"<size> bytes", in the page's language."""
@@ -295,6 +340,21 @@ def history(events: Sequence[Row]) -> list[HistoryEntry]:
     return entries
 
 
+def shown_history(entries: Sequence[HistoryEntry], labels: Labels) -> list[ShownEvent]:
+    """The history entries as the page prints them."""
+    shown = []
+    for entry in entries:
+        event = entry.event
+        before, after = event.from_status, event.to_status
+        shown.append(ShownEvent(
+            event.id, event.kind.value, labels.moment(event.created_at), labels[entry.name],
+            labels.by(entry.actor) if entry.actor else "", entry.holder,
+            (labels[before.value], labels[after.value])
+            if before and after and before != after else None,
+            entry.changes, entry.merged_into, entry.merged_from, entry.note))
+    return shown
+
+
 def operations_for(ticket: Ticket) -> list[tuple[str, Any]]:
     """The status operations the ticket's status allows: ``(name, label)``."""
     return [(name, label) for name, (transition, label) in OPERATIONS.items()
@@ -329,7 +389,8 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
     events = event_rows(dbsession, ticket.id)
     edited = any(event.kind is EventKind.edited for event in events)
     settings = request.helpdesk_settings
-    messages, loose_files = conversation(conversation_rows(dbsession, ticket.id),
+    labels = Labels(request)
+    messages, loose_files = conversation(conversation_rows(dbsession, ticket.id), labels,
                                          settings.site_name, edited)
     entries = history(events)
     forms = forms or Forms()
@@ -338,10 +399,10 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
         "ticket": ticket,
         "requester": ticket.requester,
         "language": LANGUAGES.get(ticket.requester.locale or "", ticket.requester.locale),
-        "others": other_tickets(dbsession, ticket),
+        "others": other_tickets(dbsession, ticket, labels),
         "messages": messages,
         "loose_files": loose_files,
-        "history": entries,
+        "history": shown_history(entries, labels),
         "seen_event": events[-1].id if events else 0,
         "changed": changed_since(entries, seen_event) if stale else [],
         # Read with the ACL; read again after a refused action (which may have
@@ -356,7 +417,7 @@ def staff_ticket_page(request, context, forms: Forms | None = None, alert=None,
         "now": now,
         **ticket_facts(request, ticket, now),
         "forms": forms,
-        "labels": Labels(request),
+        "labels": labels,
         "alert": STALE if stale else alert,
         "can_reply": ticket.status in TRANSITIONS["reply"],
         "can_take": ticket.status in TRANSITIONS["take"]
