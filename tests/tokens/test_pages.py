@@ -205,3 +205,13 @@ def test_expired_and_revoked_tokens_are_listed_as_such(helpdesk, tokens):
     page = helpdesk.app.get("/profile/tokens")
     assert "expired" in page.html.select_one(f"#token-{expired.id}").get_text(" ", strip=True)
     assert "revoked" in page.html.select_one(f"#token-{revoked.id}").get_text(" ", strip=True)
+
+
+def test_in_chinese_a_token_has_a_name_not_a_persons_name(helpdesk):
+    # Found by hand: the label and the column said 姓名 (a person's name).
+    helpdesk.person("user@example.org")
+    helpdesk.login("user@example.org")
+    page = helpdesk.app.get("/profile/tokens", headers={"Accept-Language": "zh-CN"})
+    assert page.html.select_one("label[for=token-name]").get_text(strip=True) == "令牌名称"
+    assert "令牌名称" in page.html.select_one("thead").get_text()
+    assert "姓名" not in page.text
