@@ -24,8 +24,8 @@ Internal notes are searched too: this is the staff's search.
 A page costs about the same at a million tickets as at ten thousand, because no
 search reads every text that contains a common term, nor every ticket that
 passes the filters (:class:`_Finder`): the newest :data:`FIRST_RANGE` tickets
-are searched first; when the filters (the scope included) leave :data:`NARROW`
-tickets or fewer, those are checked one by one; otherwise the tickets that
+are searched first; when the filters (the scope included) leave few tickets,
+those are checked one by one; otherwise the tickets that
 contain the term are found newest first, and the filters checked on each, until
 the page is full: on SQLite straight from the FTS5 index, newest first; on
 PostgreSQL, whose GIN bitmaps have no order, in ranges of ticket ids, read
@@ -33,6 +33,7 @@ text by text while the term is common, then asked of the indexes.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Mapping
@@ -40,6 +41,7 @@ from typing import Mapping
 from sqlalchemy import (
     Integer,
     Select,
+    Text,
     and_,
     bindparam,
     case,
@@ -55,6 +57,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session, aliased
 
 from ..groups.models import ServiceGroup
@@ -71,10 +74,12 @@ TRIGRAM = 3
 SHORT_TERM_SCAN = 5_000
 #: At most this many trigrams stand for a two-character term on SQLite.
 MAX_EXPANSION = 2_000
-#: Filters that leave at most this many tickets are checked first, then the term.
-NARROW = 10_000
-#: Counting the tickets that pass the filters reads at most this many (+ 1).
-SCOUT = 20_000
+#: The tickets that pass the filters are checked one by one for the term when they
+#: are this many or fewer, or fewer than the square root of NARROW_SCALE times the
+#: tickets below the page's cursor times those the page still needs (see
+#: :meth:`_Finder._few_visible`).
+NARROW = 500
+NARROW_SCALE = 0.5
 #: PostgreSQL reads the texts of this many newest tickets first (see
 #: :func:`_newest_first_postgresql`) ...
 FIRST_RANGE = 2_000
@@ -245,8 +250,13 @@ class _Term:
         return func.strpos(func.lower(column), func.lower(literal(self.text))) > 0
 
     def indexed(self, column):
-        """PostgreSQL: ``column`` contains the term, asked of its trigram index."""
+        """PostgreSQL: ``column`` contains the term, asked of its trigram index, or
+        for a term of two characters, of its index of character pairs (0015)."""
         pattern = bindparam("pattern")
+        if len(self.text) < TRIGRAM:
+            pairs = func.search_pairs(column, type_=ARRAY(Text))
+            return and_(pairs.contains(array([func.lower(literal(self.text))])),
+                        self.contains(column))
         if self.caseless:
             return column.like(pattern, escape="\\")
         found = column.ilike(pattern, escape="\\")
@@ -254,11 +264,14 @@ class _Term:
 
 
 def _visible(scope: Scope, form: SearchForm, *, indexed: bool | None = None,
-             scope_too: bool = True):
+             scope_too: bool = True, below: int | None = None):
     """The tickets the staff member may find, with the form's filters: all of them,
     or only those an index serves (``indexed=True``: status, holder, priority) or
     only the others (``indexed=False``: category, channel); the scope left out
-    when not ``scope_too``."""
+    when not ``scope_too``. With ``below``, only tickets below that id, compared
+    without asking the id's indexes (``id + 0``): SQLite, without statistics,
+    would otherwise read the tickets of the status in the ``(status, id)`` index
+    rather than those of the status and priority in another."""
     conditions = []
     if indexed is not False:
         conditions.append(Ticket.status.in_(form.statuses))
@@ -270,7 +283,9 @@ def _visible(scope: Scope, form: SearchForm, *, indexed: bool | None = None,
             conditions.append(Ticket.priority == Priority(form.priority))
         if form.group is not None:
             conditions.append(Ticket.holder_group_id == form.group)
-        if form.after is not None:
+        if below is not None:
+            conditions.append(Ticket.id + 0 < below)
+        elif form.after is not None:
             conditions.append(Ticket.id < form.after)
     if indexed is not True:
         if form.category:
@@ -304,10 +319,10 @@ class _Finder:
         return len(self.found) >= self.limit
 
     def ids(self, match: str | None) -> list[int]:
-        """The newest :data:`FIRST_RANGE` tickets first; then, when the filters
-        leave :data:`NARROW` tickets or fewer, each of those checked for the term;
-        else the other tickets that contain it, newest first, each checked against
-        the filters (``match``: the FTS5 query on SQLite)."""
+        """The newest :data:`FIRST_RANGE` tickets first; then, when few tickets
+        pass the filters, each of those checked for the term; else the other
+        tickets that contain it, newest first, each checked against the filters
+        (``match``: the FTS5 query on SQLite)."""
         form = self.form
         top = form.after if form.after is not None else (self.dbsession.execute(
             select(func.max(Ticket.id))).scalar() or 0) + 1
@@ -318,7 +333,8 @@ class _Finder:
             containing = self._read_range(bottom, top)
         if self.full or bottom == 0:
             return self.found[:self.limit]
-        if self._narrows() and (self.term.ascii_cased or match is None) and self._few_visible():
+        if (self._narrows() and (self.term.ascii_cased or match is None)
+                and self._few_visible(bottom)):
             self._check_each(bottom)
         elif match is not None:
             self._ask_fts5(match, 0, bottom)
@@ -332,29 +348,39 @@ class _Finder:
         return bool(form.status or form.priority or form.group is not None or form.category
                     or form.channel or not self.scope.sees_everything)
 
-    def _few_visible(self) -> bool:
-        """Whether at most :data:`NARROW` tickets pass the filters: counted by the
-        indexes of the status, holder and priority, reading at most :data:`SCOUT`
-        + 1 of the tickets that pass those (above that, the answer is no; a ticket
-        both held by the staff member and by one of their groups counts twice)."""
+    def _few_visible(self, top: int) -> bool:
+        """Whether few enough tickets below ``top`` pass the filters that checking
+        each costs less than finding the term's tickets until the filters have
+        passed enough of them: at most :data:`NARROW`, or the square root of
+        :data:`NARROW_SCALE` x ``top`` x the tickets the page still needs (with
+        F of them, one ticket in ``top / F`` that contains the term passes: reading
+        F is about as dear as reading ``needed x top / F`` of the term's). Counted
+        by the indexes of the status, holder and priority, reading at most that
+        many + 1 (twice as many when the category or channel filter them too) of
+        the tickets that pass those; a ticket held both by the staff member and by
+        one of their groups counts twice."""
         form = self.form
+        needed = self.limit - len(self.found)
+        narrow = max(NARROW, math.isqrt(int(NARROW_SCALE * top * needed)))
         unindexed = _visible(self.scope, form, indexed=False)
-        cap = SCOUT if form.category or form.channel else NARROW
+        cap = 2 * narrow if form.category or form.channel else narrow
         passes = case((unindexed, 1), else_=0).label("passes")
         branches = [
             select(passes).where(branch, _visible(self.scope, form, indexed=True,
-                                                  scope_too=False)).limit(cap + 1).subquery()
+                                                  scope_too=False, below=top))
+            .limit(cap + 1).subquery()
             for branch in _scope_branches(self.scope)]
         counted = union_all(*(select(branch.c.passes) for branch in branches)).subquery()
         read, passed = self.dbsession.execute(
             select(func.count(), func.coalesce(func.sum(counted.c.passes), 0))).one()
-        return read <= cap and passed <= NARROW
+        return read <= cap and passed <= narrow
 
     def _check_each(self, top: int) -> None:
         """The tickets below ``top`` that pass the filters, each checked for the term."""
         term = self.term
-        candidates = select(Ticket.id, Ticket.subject).where(self.visible, Ticket.id < top) \
-            .cte("candidates").prefix_with("MATERIALIZED")
+        candidates = select(Ticket.id, Ticket.subject).where(
+            _visible(self.scope, self.form, below=top)
+        ).cte("candidates").prefix_with("MATERIALIZED")
         contains = or_(term.contains(candidates.c.subject), exists().where(
             Message.ticket_id == candidates.c.id, term.contains(Message.body)))
         self.found += self.dbsession.execute(
@@ -481,7 +507,7 @@ def _found_ids(dbsession: Session, term: _Term, scope: Scope, form: SearchForm,
             return [], None
         if trigrams is not None:
             match = " OR ".join(_fts_phrase(trigram) for trigram in trigrams)
-    if match is None and (sqlite or form.is_short):
+    if match is None and (sqlite or len(form.q) < TRIGRAM - 1):
         return (_newest_window(dbsession, term, _visible(scope, form), params, limit),
                 SHORT_TERM_SCAN)
     return _Finder(dbsession, term, scope, form, params, limit).ids(match), None
@@ -491,8 +517,8 @@ def search(dbsession: Session, scope: Scope, form: SearchForm,
            size: int = PAGE_SIZE) -> Results:
     """One page of the tickets the staff member may see that contain ``form.q``.
 
-    When the filters (scope included) leave :data:`NARROW` tickets or fewer, those
-    are read and each is checked for the term. Otherwise the tickets that contain
+    When the filters (scope included) leave few tickets, those are read and each
+    is checked for the term. Otherwise the tickets that contain
     the term are found newest first, and the filters checked on each, until a page
     is full. A term that no index serves searches the :data:`SHORT_TERM_SCAN`
     newest tickets."""
