@@ -59,6 +59,11 @@ QUERIES = (
      {"q": "打印机", "priority": "urgent", "status": "active"}),
     ("zh3_agent", "zh 打印机, agent", AGENT_LOGIN, {"q": "打印机"}),
     ("en3_agent", "en toner, agent", AGENT_LOGIN, {"q": "toner"}),
+    ("zh2_agent", "zh 网络, agent", AGENT_LOGIN, {"q": "网络"}),
+    ("en3_resolved", "en password + resolved", FIRST_LINE_LOGIN,
+     {"q": "password", "status": "resolved"}),
+    ("zh3_category", "zh 打印机 + hardware + e-mail", FIRST_LINE_LOGIN,
+     {"q": "打印机", "category": "hardware", "channel": "email"}),
 )
 #: What a kept database was loaded with; another stamp means loading it again.
 DATASET = 1
