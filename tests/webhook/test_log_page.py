@@ -263,3 +263,26 @@ def test_a_page_runs_as_many_statements_for_many_deliveries_as_for_few(
     assert [selects(path) for path in pages] == few
     assert len(rows_shown(helpdesk.app.get(pages[0]))) == 25
     assert max(few) <= 4  # the person, their groups, the deliveries, their attempts
+
+
+def test_a_delivery_in_chinese_lists_its_attempts_not_a_count(helpdesk, staff, delivered):
+    # Found by hand: the heading over the attempts read 尝试次数, "number of attempts".
+    helpdesk.login("coordinator@example.org")
+    row = webhook_rows(helpdesk, kind="ticket.created", recipient="ops")[0]
+    page = helpdesk.app.get(f"/staff/webhooks/{row.id}", headers={"Accept-Language": "zh-CN"})
+    assert "投递尝试记录" in [h.get_text(strip=True) for h in page.html.select("h2")]
+    table = page.html.select_one("table.webhook-attempts")
+    assert table.caption.get_text(strip=True) == "各次尝试（最早的在前）"
+    assert "tickets" in table["class"]  # the padded, ruled table of the other lists
+
+
+def test_on_phones_the_log_scrolls_sideways_rather_than_cutting_its_cells(helpdesk, staff,
+                                                                          delivered):
+    # Found by hand at 390 px: ticket numbers, 接收端 and "HTTP 200" were cut into a
+    # character a line, each row a screen tall. The log's cells keep their text whole.
+    helpdesk.login("coordinator@example.org")
+    page = helpdesk.app.get("/staff/webhooks")
+    sheet = page.html.select_one("link[href*='webhook.css']")["href"]
+    css = re.sub(r"\s+", " ", helpdesk.app.get(sheet).text)
+    assert "table.webhook-deliveries th, table.webhook-deliveries td," in css
+    assert re.search(r"table\.webhook-attempts td \{ white-space:nowrap; \}", css)
