@@ -161,3 +161,13 @@ def test_the_page_in_chinese(helpdesk, staff):
     form["kind.ticket_nudged"] = "none"
     assert form.submit(status=303).follow().html.select_one("p.flash").text == (
         "您的通知设置已保存。")
+
+
+def test_on_phones_the_choice_headings_stay_whole(helpdesk, staff):
+    # Found by hand at 390 px in Chinese: 电子邮件, 聊天 and 不通知 were cut in two.
+    helpdesk.login("agent@example.org")
+    page = helpdesk.app.get(PAGE, headers={"Accept-Language": "zh-CN"})
+    assert page.html.select_one("table.notification-preferences thead th")
+    sheet = page.html.select_one("link[href*='helpdesk.css']")["href"]
+    css = helpdesk.app.get(sheet).text
+    assert "table.notification-preferences thead th { white-space:nowrap; }" in css
