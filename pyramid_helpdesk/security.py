@@ -49,10 +49,12 @@ class Root:
 
 @lru_cache(maxsize=1)
 def _memberships_statement():
-    """A person's groups, each with its first-line flag (built once, the person bound)."""
-    return (select(GroupMembership.group_id, ServiceGroup.first_line_flag)
-            .join(ServiceGroup, ServiceGroup.id == GroupMembership.group_id)
-            .where(GroupMembership.person_id == bindparam("person_id")))
+    """A person's groups, each with its first-line flag (built once, the person bound;
+    a Core statement over the tables: plain rows, no ORM steps, on every request)."""
+    memberships, groups = GroupMembership.__table__, ServiceGroup.__table__
+    return (select(memberships.c.group_id, groups.c.is_first_line)
+            .join(groups, groups.c.id == memberships.c.group_id)
+            .where(memberships.c.person_id == bindparam("person_id")))
 
 
 def principals_for(request) -> list[str]:
