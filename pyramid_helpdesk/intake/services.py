@@ -108,11 +108,13 @@ class IntakeJournal:
                 rows.append({"channel": self.channel, "dedupe_key": key, "sha256": sha256,
                              "size": len(raw), "raw": raw, "status": IntakeStatus.received,
                              "summary": "", "attempts": 0, "received_at": self.clock()})
-        table = IntakeItem.__table__
         insert = _INSERTS[self.dbsession.get_bind().dialect.name]
-        statement = (insert(table)
+        # An ORM statement (on the mapped class, not its table): the session records
+        # that it wrote, so the transaction manager commits even when nothing else is
+        # flushed (a batch of quarantined messages); a Core one would be rolled back.
+        statement = (insert(IntakeItem)
                      .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
-                     .returning(table.c.id, table.c.dedupe_key))
+                     .returning(IntakeItem.id, IntakeItem.dedupe_key))
         # A redelivery's row is not inserted and returns nothing: rows are matched
         # by key, not by position.
         inserted = {key: item_id for item_id, key in self.dbsession.execute(statement, rows)}

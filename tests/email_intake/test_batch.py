@@ -83,3 +83,27 @@ def test_a_message_that_fails_while_stored_is_quarantined_alone(helpdesk, staff)
     reason = helpdesk.dbsession.scalars(select(IntakeItem.reason).where(
         IntakeItem.status == IntakeStatus.quarantined)).one()
     assert reason == "could not be processed: ValueError: plugin bug"
+
+
+def test_a_batch_that_only_quarantines_is_kept_when_its_transaction_commits(helpdesk, staff):
+    """Through a transaction manager (as the web app's sessions are), a batch whose
+    messages all wait for staff writes nothing but the journal: it is committed all the
+    same, not taken for a read-only transaction and rolled back."""
+    import transaction
+
+    from helpdesk_email.intake import MailIntake
+    from pyramid_helpdesk.db import get_tm_session
+    from pyramid_helpdesk.tickets.services import TicketService
+
+    registry = helpdesk.registry
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        dbsession = get_tm_session(registry["dbsession_factory"], manager,
+                                   bind=registry["dbsession_writer_bind"])
+        tickets = TicketService(dbsession, helpdesk.settings, helpdesk.plugins)
+        outcomes = MailIntake(tickets, registry.helpdesk_email).ingest_many(
+            [message(sender="", message_id="only-1"), message(sender="", message_id="only-2")])
+
+    assert [outcome.action for outcome in outcomes] == ["quarantined", "quarantined"]
+    assert items(helpdesk) == [("only-1@mail.example.net", IntakeStatus.quarantined),
+                               ("only-2@mail.example.net", IntakeStatus.quarantined)]
