@@ -90,8 +90,9 @@ DENSE = 10
 READ_BUDGET = 40_000
 #: ... then asks the trigram indexes, each range this many times wider.
 RANGE_GROWTH = 8
-#: SQLite reads this many texts from its index per statement, newest first.
-INDEX_BATCH = 200
+#: SQLite reads this many texts from its index per ticket still needed, a statement
+#: at a time, newest first.
+TEXTS_PER_TICKET = 2
 SNIPPET_CONTEXT = 40  # characters shown on each side of the match
 #: Characters that never reach the index's queries (the index's end mark among them).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -390,21 +391,25 @@ class _Finder:
     def _ask_fts5(self, match: str, bottom: int, top: int) -> None:
         """SQLite: the tickets from ``bottom`` to ``top`` (excluded) that the FTS5
         index finds for ``match``, read from it newest first (its rowids are in
-        ticket order) and joined to the tickets to filter them, :data:`INDEX_BATCH`
-        texts a statement."""
+        ticket order) and joined to the tickets to filter them,
+        :data:`TEXTS_PER_TICKET` texts a statement for each ticket the page still
+        needs (a ticket's subject and description often both contain the term; the
+        index reads on while the filters leave texts out, so no more are read
+        than the page needs)."""
         rowid = SEARCH_TEXT.c.rowid
         statement = (select(rowid)
                      .select_from(SEARCH_TEXT.join(Ticket, Ticket.id == rowid.op(">>")(32)))
                      .where(literal_column("search_text").op("MATCH")(bindparam("match")),
                             rowid >= bottom << 32, rowid < bindparam("bound"), self.visible)
-                     .order_by(rowid.desc()).limit(INDEX_BATCH))
+                     .order_by(rowid.desc()).limit(bindparam("batch")))
         found = dict.fromkeys(self.found)
         bound = top << 32
         while len(found) < self.limit:
-            rowids = self.dbsession.execute(statement, {"match": match, "bound": bound}
-                                            ).scalars().all()
+            batch = max(TEXTS_PER_TICKET * (self.limit - len(found)), 1)
+            rowids = self.dbsession.execute(
+                statement, {"match": match, "bound": bound, "batch": batch}).scalars().all()
             found.update((value >> 32, None) for value in rowids)
-            if len(rowids) < INDEX_BATCH:
+            if len(rowids) < batch:
                 break
             bound = rowids[-1]
         self.found = list(found)

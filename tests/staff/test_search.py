@@ -205,7 +205,7 @@ PATHS = {
     # beyond the newest ticket, the indexes: range by range (PostgreSQL), a text at a
     # time newest first (SQLite); never the filters first
     "index": dict(FIRST_RANGE=1, NARROW=-1, NARROW_SCALE=0, DENSE=10**9, RANGE_GROWTH=2,
-                  INDEX_BATCH=1),
+                  TEXTS_PER_TICKET=0),
     # PostgreSQL: every range read text by text
     "reading": dict(FIRST_RANGE=1, NARROW=-1, NARROW_SCALE=0, DENSE=0, READ_GROWTH=2,
                     READ_BUDGET=10**9),
