@@ -83,7 +83,9 @@ API_PATH = "/api/"
 
 def is_api_request(request) -> bool:
     """Whether the request is for the JSON API (``/api/...``)."""
-    return request.path_info.startswith(API_PATH)
+    # The raw WSGI path: ``request.path_info`` raises for one that is not UTF-8
+    # (``/tickets/%ff``), and this runs in pyramid_tm's tween, outside the error views.
+    return request.environ.get("PATH_INFO", "").startswith(API_PATH)
 
 
 def presents_token(request) -> bool:

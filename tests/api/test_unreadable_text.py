@@ -3,7 +3,10 @@ a script sends bytes that are not UTF-8, JSON escapes for a NUL or a lone surrog
 or JSON nested deeper than Python parses (found by hand against a running site)."""
 from __future__ import annotations
 
+import http.client
+
 import pytest
+from webtest.http import StopableWSGIServer
 
 from pyramid_helpdesk.tickets.models import Message, Ticket
 from pyramid_helpdesk.tokens.services import TokenService
@@ -79,3 +82,29 @@ def test_ordinary_unicode_still_goes_through(helpdesk, auth):
                     '{"subject": "打印机 😀 \\u202e"}'.encode(), auth)
     assert created.status_int == 201
     assert created.json["subject"] == "打印机 😀 \u202e"
+
+
+
+def test_a_path_that_is_not_utf8_is_400_on_the_api(helpdesk, auth):
+    # Found by hand: /api/v1/tickets/%ff was waitress' bare 500 (the bearer check
+    # decoded the path in pyramid_tm's tween, outside every error view).
+    api = helpdesk.app.get("/api/v1/tickets/%ff", headers=auth, expect_errors=True)
+    assert api.status_int == 400
+    assert api.json["detail"] == "The path is not UTF-8."
+
+
+
+def test_a_path_that_is_not_utf8_is_400_through_a_real_server(api_app):
+    # WebTest decodes the path itself; waitress hands it over as it came.
+    server = StopableWSGIServer.create(api_app)
+    try:
+        connection = http.client.HTTPConnection(server.adj.host, server.adj.port)
+        connection.request("GET", "/api/v1/tickets/%ff")
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+    finally:
+        server.shutdown()
+    assert response.status == 400
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert b"The path is not UTF-8." in body

@@ -42,6 +42,10 @@ def _unstorable_field(value) -> str | None:
 def _refusal(request):
     """The problem that refuses ``request``, or ``None`` when its text is acceptable."""
     try:
+        _ = request.path_info  # decoded here, else by the router, outside the problem views
+    except UnicodeDecodeError:
+        return problem(400, "Bad Request", "The path is not UTF-8.")
+    try:
         query = request.GET
     except UnicodeDecodeError:
         return problem(400, "Bad Request", "The query string is not UTF-8.")
@@ -85,7 +89,7 @@ def api_request_guard_tween_factory(handler, registry):
     """Answer unreadable API requests with 400 before anything decodes them."""
 
     def api_request_guard_tween(request):
-        if _API.match(request.path_info):
+        if _API.match(request.environ.get("PATH_INFO", "")):
             refusal = _refusal(request)
             if refusal is not None:
                 return refusal
