@@ -72,6 +72,20 @@ MAX_MERGE_HOPS = 10
 DEFAULT_AUTHORIZATION_PERIOD = timedelta(days=30)
 
 
+def _numbered_table(cls: type) -> Table | None:
+    """The table of ``cls`` if its rows are keyed by one integer ``id``, else ``None``."""
+    mapper = inspect(cls)
+    key = mapper.primary_key[0]
+    if (len(mapper.primary_key) == 1 and key.key == "id" and isinstance(key.type, Integer)
+            and isinstance(mapper.local_table, Table)):
+        return mapper.local_table
+    return None
+
+
+#: :func:`_numbered_table` by mapped class, as the first flush of each class found it.
+_NUMBERED_TABLES: dict[type, Table | None] = {}
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds a ticket: a group, a person, both, or neither."""
@@ -587,13 +601,14 @@ class TicketService:
         """Before a flush (SQLite, inside :meth:`batch_lookups`): give each new row
         with a single integer ``id`` and none yet its id (:meth:`_next_row_id`), so
         that a table's new rows go in with one ``executemany``, without RETURNING."""
+        tables = _NUMBERED_TABLES
         for instance in session.new:
-            mapper = inspect(instance).mapper
-            key = mapper.primary_key[0]
-            if (len(mapper.primary_key) == 1 and key.key == "id"
-                    and isinstance(key.type, Integer) and isinstance(mapper.local_table, Table)
-                    and getattr(instance, "id", None) is None):
-                instance.id = self._next_row_id(mapper.local_table)
+            cls = type(instance)
+            if cls not in tables:
+                tables[cls] = _numbered_table(cls)
+            table = tables[cls]
+            if table is not None and instance.id is None:
+                instance.id = self._next_row_id(table)
 
     def _sequence_values(self, count: int) -> list[int]:
         """``count`` new values of the ticket id's sequence (PostgreSQL), in order."""
