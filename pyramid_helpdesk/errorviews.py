@@ -1,6 +1,9 @@
 """Error pages: 404, 403 (or a login redirect), and domain errors as 409/400."""
-from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from html import escape
+
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, URLDecodeError
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from .errors import DomainError, StaleTicket, TransitionNotAllowed
@@ -39,6 +42,18 @@ def bad_csrf(exc, request):
     return {"title": _("Form expired"),
             "detail": _("The form expired or came from another site; "
                         "reload the page and try again.")}
+
+
+@exception_view_config(URLDecodeError)
+def bad_address(exc, request):
+    """An address whose escapes are not UTF-8 (``/tickets/%ff``): a plain 400 page, not
+    a crash (the layout itself reads the address, so it cannot be used here)."""
+    translate = request.localizer.translate
+    title = escape(translate(_("Bad address")))
+    detail = escape(translate(_("This address is not valid: check the link or type it "
+                                "again.")))
+    return Response(status=400, content_type="text/html", charset="utf-8",
+                    text=f"<!DOCTYPE html><title>{title}</title><h1>{title}</h1><p>{detail}</p>")
 
 
 @exception_view_config(DomainError, renderer=ERROR_TEMPLATE)

@@ -422,3 +422,10 @@ def test_markup_typed_into_the_login_form_is_shown_as_text(helpdesk):
     assert response.html.select("script") == []
     assert response.html.select_one("input#login")["value"] == hostile
     assert response.html.select_one("input[name=next]")["value"] == hostile
+
+
+@pytest.mark.parametrize("path", ["/tickets/%ff", "/staff/tickets/%ff", "/%ff"])
+def test_an_address_that_is_not_utf8_is_a_400_page(helpdesk, path):
+    # (Signed out: WebTest itself cannot send cookies with such an address.)
+    page = helpdesk.app.get(path, status=400)
+    assert "Bad address" in page.text
