@@ -41,10 +41,10 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-@view_config(route_name="attachments.download", request_method="GET", permission="ticket.view")
-def download(context, request):
-    """The stored file, as a download with a safe type; files of internal notes only to
-    staff."""
+def stored_file_response(request, context, content_type: str | None = None) -> FileResponse:
+    """The file of ``context.attachment`` as a download, for whoever may view its ticket;
+    files of internal notes only to staff who note on it (404 for others, as for a file
+    that is missing from the store). ``content_type`` overrides the safe stored type."""
     attachment = context.attachment
     if attachment.message_id is not None and not request.has_permission("ticket.note", context):
         message = request.dbsession.get(Message, attachment.message_id)
@@ -57,10 +57,16 @@ def download(context, request):
         log.error("attachment %s of ticket %s: its file %s is missing",
                   attachment.id, context.ticket.number, path)
         raise HTTPNotFound()
-    response = FileResponse(path, request=request,
-                            content_type=safe_content_type(attachment.content_type))
+    response = FileResponse(path, request=request, content_type=content_type
+                            or safe_content_type(attachment.content_type))
     response.headers["Content-Disposition"] = content_disposition(attachment.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.cache_control = "private, no-cache"
     return response
+
+
+@view_config(route_name="attachments.download", request_method="GET", permission="ticket.view")
+def download(context, request):
+    """The stored file, as a download with a safe type."""
+    return stored_file_response(request, context)

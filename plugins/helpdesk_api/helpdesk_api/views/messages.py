@@ -1,19 +1,17 @@
 """``/tickets/{number}/messages`` and ``/attachments``: the conversation and its files."""
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.response import FileResponse
 from pyramid.view import view_config
 
 from pyramid_helpdesk.attachments.models import Attachment
 from pyramid_helpdesk.attachments.policy import AttachmentPolicy
-from pyramid_helpdesk.attachments.store import AttachmentStore, Upload
-from pyramid_helpdesk.attachments.views import content_disposition, safe_content_type
+from pyramid_helpdesk.attachments.store import Upload
+from pyramid_helpdesk.attachments.views import safe_content_type, stored_file_response
 from pyramid_helpdesk.errors import InvalidOperation
-from pyramid_helpdesk.tickets.models import Message, MessageKind, Ticket
+from pyramid_helpdesk.tickets.models import Ticket
 from pyramid_helpdesk.tickets.resources import TicketResource
 
 from ..serialize import attachment_json, message_json
@@ -121,19 +119,9 @@ class AttachmentContext(TicketResource):
 @view_config(route_name="api.attachment", request_method="GET", openapi=True,
              permission="ticket.view")
 def download(context, request):
-    """The bytes, with a safe type; files of internal notes only to staff."""
-    attachment = context.attachment
-    if attachment.message_id is not None and not _sees_notes(request, context):
-        message = request.dbsession.get(Message, attachment.message_id)
-        if message is not None and message.kind is MessageKind.internal:
-            raise HTTPNotFound()
-    settings = request.helpdesk_settings
-    path = AttachmentStore(settings.attachments_dir, settings.attachments_max_size).path(
-        attachment.sha256)
-    if not os.path.isfile(path):
-        raise HTTPNotFound()
-    response = FileResponse(path, request=request, content_type="application/octet-stream")
-    response.headers["Content-Disposition"] = content_disposition(attachment.filename)
-    response.headers["X-Helpdesk-Content-Type"] = safe_content_type(attachment.content_type)
-    response.cache_control = "private, no-cache"
+    """The bytes as ``application/octet-stream``, the stored type in a header; files of
+    internal notes only to staff (as on the web)."""
+    response = stored_file_response(request, context, "application/octet-stream")
+    response.headers["X-Helpdesk-Content-Type"] = safe_content_type(
+        context.attachment.content_type)
     return response
