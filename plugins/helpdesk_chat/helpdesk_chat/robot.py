@@ -179,6 +179,14 @@ class RobotNotifier:
         log.info("notification %s %s via %s: %s", message.id, message.kind, self.where, outcome)
         return outcome
 
+    def errcode_outcome(self, answer: Answer, rate_limited: frozenset[int]) -> str:
+        """The answer of a robot that reports ``errcode``/``errmsg`` (WeCom, DingTalk):
+        success is HTTP 200 with ``errcode`` 0."""
+        code = answer.data.get("errcode")
+        if answer.status == 200 and code == 0:
+            return "HTTP 200 errcode 0"
+        raise self.refused(answer, "errcode", code, answer.data.get("errmsg"), rate_limited)
+
     def refused(self, answer: Answer, field: str, code: Any, text: Any,
                 rate_limited: frozenset[int]) -> ChatDeliveryError:
         """The error for an answer that is not a success, with the vendor's code."""

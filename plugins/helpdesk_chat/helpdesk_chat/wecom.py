@@ -59,10 +59,7 @@ class WeComNotifier(RobotNotifier):
 
     def outcome(self, answer: Answer) -> str:
         """Success is HTTP 200 with ``errcode`` 0."""
-        code = answer.data.get("errcode")
-        if answer.status == 200 and code == 0:
-            return "HTTP 200 errcode 0"
-        raise self.refused(answer, "errcode", code, answer.data.get("errmsg"), RATE_LIMITED)
+        return self.errcode_outcome(answer, RATE_LIMITED)
 
 
 @hookimpl
