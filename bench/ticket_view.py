@@ -11,7 +11,9 @@ fetched through WebTest (the whole Pyramid stack: session, security, the
 statements, the template) by a first-line member logged in once through the
 login form. Every answer must be a 200 showing all 20 messages; anything else
 is an error, not a sample. The measuring is ``bench/pagebench.py``'s; this
-module says what is measured, and adds this process's CPU time per page.
+module says what is measured, and adds this process's CPU time per page and the
+SELECT statements of a page (counted on the engine, read with each answer's
+check): a figure the machine's load does not move.
 
 Run with ``python -m bench.ticket_view`` (``--help``). Target: p95 <= 15 ms.
 """
@@ -21,6 +23,8 @@ import io
 import re
 import sys
 
+from sqlalchemy import event
+
 from . import pagebench
 from .pagebench import Page, PageBench, PageRow
 from .staffdata import FIRST_LINE_LOGIN, PASSWORD
@@ -29,6 +33,16 @@ MESSAGES = 20
 OTHER_TICKETS = 15
 TARGET_P95_MS = 15.0
 MESSAGE = re.compile(r'<article id="message-')
+
+#: The SELECT statements of the latest page, by database (``sqlite``, ``postgresql``).
+STATEMENTS: dict[str, int] = {}
+_since_check = {"database": "", "selects": 0}  # since the previous answer was checked
+
+
+def _count_selects(conn, cursor, statement, parameters, context, executemany) -> None:
+    _since_check["database"] = conn.dialect.name
+    if statement.lstrip()[:6].upper() == "SELECT":
+        _since_check["selects"] += 1
 
 
 def _file(name: str):
@@ -40,7 +54,8 @@ def _file(name: str):
 
 def load(registry, messages: int) -> dict:
     """Staff, groups, a requester with other tickets and the measured ticket of
-    ``messages`` messages; its number, for the path."""
+    ``messages`` messages; its number, for the path. From then on the SELECTs the
+    app sends are counted for :data:`STATEMENTS`."""
     import transaction
 
     from pyramid_helpdesk.db import get_tm_session
@@ -94,21 +109,29 @@ def load(registry, messages: int) -> dict:
                 tickets.reply(ticket, author=author, attachments=files,
                               body=f"Message {index}.\n\nOn Monday someone wrote:\n> Earlier "
                                    "text\n> quoted again")
-        return {"number": ticket.number}
+        number = ticket.number
+    event.listen(registry["dbengine"], "before_cursor_execute", _count_selects)
+    return {"number": number}
 
 
 def all_messages(html: str) -> str | None:
-    """``None`` when the page shows the :data:`MESSAGES` messages, else how many it shows."""
+    """``None`` when the page shows the :data:`MESSAGES` messages, else how many it shows;
+    notes the page's SELECT statements in :data:`STATEMENTS`."""
+    if _since_check["database"]:
+        STATEMENTS[_since_check["database"]] = _since_check["selects"]
+    _since_check["selects"] = 0
     shown = len(MESSAGE.findall(html))
     return None if shown == MESSAGES else f"{shown} messages instead of {MESSAGES}"
 
 
 def verdicts(rows: list[PageRow]) -> list[str]:
-    """The TARGETS.md line per database, with this process's CPU time per page."""
+    """The TARGETS.md line per database, with this process's CPU time per page and
+    the page's SELECT statements."""
     return [f"{row.label}: p95 {row.figures.p95_ms:.2f} ms (target <= {TARGET_P95_MS:g} ms: "
             + ("meets" if row.figures.p95_ms <= TARGET_P95_MS else "ABOVE")
             + f" target); CPU time of this process per page: p50 {row.cpu.p50_ms:.2f} ms, "
-            f"p95 {row.cpu.p95_ms:.2f} ms" for row in rows]
+            f"p95 {row.cpu.p95_ms:.2f} ms; {STATEMENTS.get(row.database, '?')} SELECT "
+            "statements per page" for row in rows]
 
 
 def messages_label(messages: int) -> str:
