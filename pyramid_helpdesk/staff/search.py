@@ -328,6 +328,7 @@ class _Finder:
         top = form.after if form.after is not None else (self.dbsession.execute(
             select(func.max(Ticket.id))).scalar() or 0) + 1
         bottom = max(top - FIRST_RANGE, 0)
+        containing = None
         if match is not None:
             self._ask_fts5(match, bottom, top)
         else:
@@ -335,7 +336,7 @@ class _Finder:
         if self.full or bottom == 0:
             return self.found[:self.limit]
         if (self._narrows() and (self.term.ascii_cased or match is None)
-                and self._few_visible(bottom)):
+                and self._few_visible(bottom, containing)):
             self._check_each(bottom)
         elif match is not None:
             self._ask_fts5(match, 0, bottom)
@@ -349,7 +350,7 @@ class _Finder:
         return bool(form.status or form.priority or form.group is not None or form.category
                     or form.channel or not self.scope.sees_everything)
 
-    def _few_visible(self, top: int) -> bool:
+    def _few_visible(self, top: int, containing: int | None) -> bool:
         """Whether few enough tickets below ``top`` pass the filters that checking
         each costs less than finding the term's tickets until the filters have
         passed enough of them: at most :data:`NARROW`, or the square root of
@@ -359,10 +360,14 @@ class _Finder:
         by the indexes of the status, holder and priority, reading at most that
         many + 1 (twice as many when the category or channel filter them too) of
         the tickets that pass those; a ticket held both by the staff member and by
-        one of their groups counts twice."""
+        one of their groups counts twice. Not counted when the newest tickets
+        that contain the term (``containing`` of them, on PostgreSQL) passed the
+        filters often enough to say that many more than that pass them."""
         form = self.form
         needed = self.limit - len(self.found)
         narrow = max(NARROW, math.isqrt(int(NARROW_SCALE * top * needed)))
+        if containing and containing >= DENSE and len(self.found) * top > 4 * narrow * containing:
+            return False
         unindexed = _visible(self.scope, form, indexed=False)
         cap = 2 * narrow if form.category or form.channel else narrow
         passes = case((unindexed, 1), else_=0).label("passes")
@@ -450,9 +455,12 @@ class _Finder:
         the page should still need at the rate found so far (a quarter more; at
         most :data:`READ_GROWTH` times as many as read so far), until
         :data:`READ_BUDGET` tickets have been read; then the trigram indexes,
-        range by range, each :data:`RANGE_GROWTH` times wider. A common term thus
-        never makes the database read every text that contains it, as one bitmap
-        of the whole index would, nor a rare one every text of the newest tickets."""
+        range by range, each :data:`RANGE_GROWTH` times wider (all the rest at once
+        for a term none of the newest tickets contains: it is rare, and each range
+        costs a statement and a reading of the term's lists in the index). A
+        common term thus never makes the database read every text that contains
+        it, as one bitmap of the whole index would, nor a rare one every text of
+        the newest tickets."""
         read, bottom = FIRST_RANGE, top
         while containing >= DENSE and not self.full and bottom > 0 and read < READ_BUDGET:
             wanted = read * READ_GROWTH
@@ -462,7 +470,7 @@ class _Finder:
             top, bottom = bottom, max(bottom - width, 0)
             self._read_range(bottom, top)
             read += width
-        width = read
+        width = read if containing else bottom  # a rare term: the rest at once
         while not self.full and bottom > 0:
             width *= RANGE_GROWTH
             top, bottom = bottom, max(bottom - width, 0)
