@@ -50,11 +50,21 @@ def _requester_side(ticket) -> list[str]:
 
 def _holder_addresses(ticket, helpdesk) -> list[str]:
     """The holding person, else the holding group's address or its members."""
+    if ticket.holder_person_id is None and ticket.holder_group_id is not None:
+        group = helpdesk.dbsession.get(ServiceGroup, ticket.holder_group_id)
+        if group.email:
+            return [group.email]
+    return [person.email for person in _holders(ticket, helpdesk)]
+
+
+def _holders(ticket, helpdesk) -> list[Person]:
+    """The holding person, else the active members of the holding group (none when the
+    group has an address of its own): their accounts, which ``_send`` need not read."""
     if ticket.holder_person_id is not None:
-        return [helpdesk.dbsession.get(Person, ticket.holder_person_id).email]
+        return [helpdesk.dbsession.get(Person, ticket.holder_person_id)]
     if ticket.holder_group_id is not None:
         group = helpdesk.dbsession.get(ServiceGroup, ticket.holder_group_id)
-        return [group.email] if group.email else [m.email for m in group.members if m.is_active]
+        return [] if group.email else [m for m in group.members if m.is_active]
     return []
 
 
@@ -79,14 +89,14 @@ def _by_language(helpdesk, recipients: list[str], accounts) -> dict[str, list[st
     return groups
 
 
-def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=()):
+def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=(), known=()):
     """Queue one text per language: ``compose(t)`` returns the subject and the lines,
     written with ``t``, the translating function of that language. Each recipient gets
     it the way they chose for ``kind`` (:mod:`.preferences`), read in the same query
-    as their language."""
+    as their language (not for the requester and the people in ``known``)."""
     skip = {a.lower() for a in exclude if a}
     wanted = [r for r in recipients if r and r.lower() not in skip]
-    accounts = _accounts(helpdesk, wanted, [ticket.requester])
+    accounts = _accounts(helpdesk, wanted, [ticket.requester, *known])
     for locale, addresses in _by_language(helpdesk, wanted, accounts).items():
         subject, lines = compose(localizer_for(locale).translate)
         body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
@@ -206,11 +216,13 @@ def helpdesk_message_added(ticket, message, event, helpdesk):
         message.author_id != ticket.requester_id
     ):
         recipients = _requester_side(ticket)
+        known = ()
     else:
-        recipients = _holder_addresses(ticket, helpdesk)
+        recipients, known = _holder_addresses(ticket, helpdesk), _holders(ticket, helpdesk)
     # "Re: " stays as it is in every language: mail programs thread on it.
     _send(helpdesk, f"message_{message.kind.value}", ticket, recipients,
-          lambda t: ("Re: " + _subject(ticket, t), [message.body]), exclude=[author])
+          lambda t: ("Re: " + _subject(ticket, t), [message.body]), exclude=[author],
+          known=known)
 
 
 @hookimpl
