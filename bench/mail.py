@@ -41,6 +41,8 @@ SERVICE = "helpdesk@example.org"
 WARMUP_SEED = SEED + 1
 MAX_ERROR_SAMPLES = 5
 OUTCOMES = ("created", "follow-up", "quarantined", "duplicate")
+# Agents of the ingest rows' first-line group: the composer tells them of each follow-up.
+FIRST_LINE_AGENTS = ("Ada Agent", "Bo Agent", "Cy Agent")
 # Messages piped to mailgate: ordinary first messages, so that every run does the same work.
 MAILGATE_KINDS = ("plain_utf8", "utf8_qp", "utf8_base64", "gb2312_gbk", "alternative")
 
@@ -184,8 +186,10 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     from helpdesk_email.intake import MailIntake
     from pyramid_helpdesk.config import configure
     from pyramid_helpdesk.db import get_tm_session
-    from pyramid_helpdesk.groups.services import create_group
+    from pyramid_helpdesk.groups.services import add_member, create_group
     from pyramid_helpdesk.migrations import reset_database
+    from pyramid_helpdesk.people.models import Role
+    from pyramid_helpdesk.people.services import create_person
     from pyramid_helpdesk.tickets.services import TicketService
 
     check_disposable(url)
@@ -206,8 +210,12 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     try:
         reset_database(engine)
         with manager:
-            create_group(get_tm_session(factory, manager, bind=writer), "First line",
-                         first_line=True)
+            dbsession = get_tm_session(factory, manager, bind=writer)
+            group = create_group(dbsession, "First line", first_line=True)
+            for name in FIRST_LINE_AGENTS:
+                address = f"{name.split()[0].lower()}.agent@example.org"
+                add_member(dbsession, group,
+                           create_person(dbsession, address, name=name, role=Role.agent))
         for messages in batches(warmup, batch):
             ingest([message.raw for message in messages])
         before = _database_counts(engine)
