@@ -328,7 +328,7 @@ class _Finder:
         top = form.after if form.after is not None else (self.dbsession.execute(
             select(func.max(Ticket.id))).scalar() or 0) + 1
         bottom = max(top - FIRST_RANGE, 0)
-        containing = None
+        containing = 0
         if match is not None:
             self._ask_fts5(match, bottom, top)
         else:
@@ -336,7 +336,7 @@ class _Finder:
         if self.full or bottom == 0:
             return self.found[:self.limit]
         if (self._narrows() and (self.term.ascii_cased or match is None)
-                and self._few_visible(bottom, containing)):
+                and self._few_visible(bottom)):
             self._check_each(bottom)
         elif match is not None:
             self._ask_fts5(match, 0, bottom)
@@ -350,7 +350,7 @@ class _Finder:
         return bool(form.status or form.priority or form.group is not None or form.category
                     or form.channel or not self.scope.sees_everything)
 
-    def _few_visible(self, top: int, containing: int | None) -> bool:
+    def _few_visible(self, top: int) -> bool:
         """Whether few enough tickets below ``top`` pass the filters that checking
         each costs less than finding the term's tickets until the filters have
         passed enough of them: at most :data:`NARROW`, or the square root of
@@ -360,14 +360,11 @@ class _Finder:
         by the indexes of the status, holder and priority, reading at most that
         many + 1 (twice as many when the category or channel filter them too) of
         the tickets that pass those; a ticket held both by the staff member and by
-        one of their groups counts twice. Not counted when the newest tickets
-        that contain the term (``containing`` of them, on PostgreSQL) passed the
-        filters often enough to say that many more than that pass them."""
+        one of their groups counts twice. (How often the newest tickets passed
+        the filters says nothing: they are those of the day, mostly unresolved.)"""
         form = self.form
         needed = self.limit - len(self.found)
         narrow = max(NARROW, math.isqrt(int(NARROW_SCALE * top * needed)))
-        if containing and containing >= DENSE and len(self.found) * top > 4 * narrow * containing:
-            return False
         unindexed = _visible(self.scope, form, indexed=False)
         cap = 2 * narrow if form.category or form.channel else narrow
         passes = case((unindexed, 1), else_=0).label("passes")
