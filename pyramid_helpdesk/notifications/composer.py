@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from sqlalchemy.orm.util import identity_key
+
 from .. import hookimpl
 from ..groups.models import ServiceGroup
 from ..i18n import _, language_of, localizer_for
@@ -68,13 +70,13 @@ def _holders(ticket, helpdesk) -> list[Person]:
     return []
 
 
-def _accounts(helpdesk, recipients: list[str], known=()) -> dict[str, Recipient]:
+def _accounts(helpdesk, recipients: list[str], known=(), without=()) -> dict[str, Recipient]:
     """The accounts of ``recipients`` by lower-cased address (their language, their
     notification preferences, phone and name): the people in ``known`` as they are,
-    the others read with one query."""
+    none for the addresses in ``without``, the others read with one query."""
     accounts = {person.email.lower(): person for person in known}
-    accounts.update(recipients_by_address(
-        helpdesk.dbsession, {r.lower() for r in recipients}.difference(accounts)))
+    accounts.update(recipients_by_address(helpdesk.dbsession, {
+        r.lower() for r in recipients}.difference(accounts, (a.lower() for a in without))))
     return accounts
 
 
@@ -89,14 +91,16 @@ def _by_language(helpdesk, recipients: list[str], accounts) -> dict[str, list[st
     return groups
 
 
-def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=(), known=()):
+def _send(helpdesk, kind, ticket, recipients, compose: Compose, exclude=(), known=(),
+          without=()):
     """Queue one text per language: ``compose(t)`` returns the subject and the lines,
     written with ``t``, the translating function of that language. Each recipient gets
     it the way they chose for ``kind`` (:mod:`.preferences`), read in the same query
-    as their language (not for the requester and the people in ``known``)."""
+    as their language (not for the requester, the people in ``known`` and the
+    addresses in ``without``, known to have no account)."""
     skip = {a.lower() for a in exclude if a}
     wanted = [r for r in recipients if r and r.lower() not in skip]
-    accounts = _accounts(helpdesk, wanted, [ticket.requester, *known])
+    accounts = _accounts(helpdesk, wanted, [ticket.requester, *known], without)
     for locale, addresses in _by_language(helpdesk, wanted, accounts).items():
         subject, lines = compose(localizer_for(locale).translate)
         body = "\n".join([*lines, "", ticket_url(helpdesk.settings, ticket), ""])
@@ -111,6 +115,10 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
     """Acknowledge a new ticket to its requester and CCs, unless its channel asked not to."""
     if not event.detail.get("acknowledge", True):
         return
+    # The CCs' accounts as the ticket was just given them (not for a draft's, older):
+    # those the session holds, and no account for a CC that had none.
+    fresh = not event.detail.get("draft")
+    identity = helpdesk.dbsession.identity_map
     _send(helpdesk, "ticket_created", ticket, _requester_side(ticket), lambda t: (
         _subject(ticket, t), [
             t(_("Your request has been received as ticket ${number}.",
@@ -118,7 +126,9 @@ def helpdesk_ticket_created(ticket, event, helpdesk):
             t(_("Reply to this e-mail or use the link below to follow it; "
                 "keep the subject as it is.")),
             *_after_hours(helpdesk, t),
-        ]))
+        ]), known=[person for cc in ticket.cc if fresh and cc.person_id is not None
+                   and (person := identity.get(identity_key(Person, cc.person_id)))],
+        without=[cc.email for cc in ticket.cc if fresh and cc.person_id is None])
 
 
 WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
