@@ -163,6 +163,13 @@ class TicketService:
             return
         self._lookups.setdefault("reserved_ticket_ids", []).extend(self._sequence_values(count))
 
+    def hold_people(self, people: dict[str, Person | None]) -> None:
+        """Inside :meth:`batch_lookups`: the accounts a batch read at once, by lower-cased
+        address (``None``: the address had none), which the caller keeps up to date as
+        it adds people. A new ticket's CCs are then found there instead of read."""
+        if self._lookups is not None:
+            self._lookups["people"] = people
+
     # -- lookups ------------------------------------------------------------
 
     def get(self, number: str, follow_merges: bool = False) -> Ticket | None:
@@ -268,8 +275,7 @@ class TicketService:
             if not draft:
                 ticket.number = self.settings.ticket_number(ticket.id, now.year)
         if cc_addresses:
-            # Not without autoflush: a CC may be a requester added earlier in a batch.
-            people = find_people_by_email(self.dbsession, cc_addresses)
+            people = self._people_by_email(cc_addresses)
             for address in cc_addresses:
                 person = people.get(address)
                 ticket.cc.append(TicketCC(email=address,
@@ -566,6 +572,21 @@ class TicketService:
             self._lookups["first_line"] = group.id if group is not None else None
             self._lookups["first_line_group"] = group
         return self._lookups["first_line"]
+
+    def _people_by_email(self, addresses: list[str]) -> dict[str, Person]:
+        """The accounts of these (normalised) addresses: from those the batch holds
+        (:meth:`hold_people`) when it holds them all, written or with their ids given,
+        and nobody else added a person since; else read, with autoflush (a CC may be
+        a requester added earlier in the batch)."""
+        held = self._lookups.get("people") if self._lookups is not None else None
+        if held is not None and all(
+                address in held and (held[address] is None or held[address].id is not None)
+                for address in addresses) and not any(
+                isinstance(row, Person) and held.get(row.email) is not row
+                for row in self.dbsession.new):
+            return {address: held[address] for address in addresses
+                    if held[address] is not None}
+        return find_people_by_email(self.dbsession, addresses)
 
     def _next_ticket_id(self) -> int | None:
         """Inside :meth:`batch_lookups`, the id the next new ticket gets, so that its

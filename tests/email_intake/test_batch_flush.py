@@ -10,7 +10,9 @@ from sqlalchemy import select
 from pyramid_helpdesk import hookimpl
 from pyramid_helpdesk.attachments.models import Attachment
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
+from pyramid_helpdesk.notifications.models import Notification
 from pyramid_helpdesk.people.models import Person
+from pyramid_helpdesk.testing import counted_statements
 from pyramid_helpdesk.tickets.models import Message, Ticket, TicketCC
 
 from .conftest import message
@@ -85,3 +87,33 @@ def test_replies_within_a_batch_follow_its_tickets_and_files_keep_their_message(
     (attachment,) = helpdesk.dbsession.scalars(select(Attachment)).all()
     assert (attachment.filename, attachment.message_id, attachment.ticket_id) == (
         "scanner.log", first.id, ticket.id)
+
+
+def test_ccs_are_acknowledged_in_their_language_without_a_read_of_their_own(helpdesk, staff):
+    """A batch reads the accounts of its messages' CCs with its senders': a CC with an
+    account gets the acknowledgement in the language they chose, one without in the
+    default, and neither the ticket's CCs nor the acknowledgements read them again."""
+    from helpdesk_email.intake import MailIntake
+
+    helpdesk.person("mei@example.net", locale="zh_CN")
+    helpdesk.dbsession.flush()
+    raws = [message(subject=f"Printer {n}", message_id=f"cc-lang-{n}",
+                    sender=f"Sender {n} <sender-{n}@example.net>",
+                    Cc="Mei <mei@example.net>, Colleague <colleague@example.net>")
+            for n in range(3)]
+    intake = MailIntake(helpdesk.tickets, helpdesk.registry.helpdesk_email)
+    with counted_statements(helpdesk.connection.engine) as statements:
+        assert [o.action for o in intake.ingest_many(raws)] == ["created"] * 3
+        helpdesk.dbsession.flush()
+
+    mei = helpdesk.dbsession.scalars(select(Person.id).where(
+        Person.email == "mei@example.net")).one()
+    entries = helpdesk.dbsession.scalars(select(TicketCC).order_by(TicketCC.email)).all()
+    assert [(entry.email, entry.person_id) for entry in entries] == [
+        ("colleague@example.net", None)] * 3 + [("mei@example.net", mei)] * 3
+    bodies = dict(helpdesk.dbsession.execute(select(Notification.recipient, Notification.body)
+                                             .where(Notification.kind == "ticket_created")).all())
+    assert "您的请求已受理" in bodies["mei@example.net"]
+    assert "Your request has been received" in bodies["colleague@example.net"]
+    reads = [s for s in statements if "FROM people" in s and "people.email IN" in s]
+    assert len(reads) == 1, reads  # the batch's one read of its addresses

@@ -214,9 +214,12 @@ class MailIntake:
                 continue
         senders = {parsed.from_address for parsed in batch.parsed.values()
                    if parsed.from_address}
-        found = find_people_by_email(self.dbsession, senders)
-        batch.people = {address.strip().lower(): None for address in senders}
+        # With the addresses in To and Cc: a new ticket's CCs are found among them.
+        addresses = senders.union(*(parsed.to + parsed.cc for parsed in batch.parsed.values()))
+        found = find_people_by_email(self.dbsession, addresses)
+        batch.people = {address.strip().lower(): None for address in addresses}
         batch.people.update(found)
+        self.tickets.hold_people(batch.people)
         batch.acknowledged = autoreply_counts(self.dbsession, senders,
                                               self.settings.autoreply_window, self.clock())
         queued = self.tickets.outbox.queued
