@@ -12,9 +12,12 @@ Chinese has no spaces between words, so the text is indexed by trigrams
   query asks for any of them: exact, and served by the index.
 - **PostgreSQL**: ``pg_trgm`` GIN indexes on ``tickets.subject`` and
   ``messages.body``. ``pg_trgm`` extracts no trigram from a two-character
-  pattern (EXPLAIN shows a full scan), so a term of one or two characters there,
-  and a one-character term on SQLite, searches only the :data:`SHORT_TERM_SCAN`
-  newest tickets, and the page says so.
+  pattern (EXPLAIN shows a full scan), so a term of two characters is asked of
+  GIN indexes of the texts' pairs of adjacent characters (migration 0015).
+
+A one-character term searches only the :data:`SHORT_TERM_SCAN` newest tickets,
+and the page says so (on SQLite, so does a two-character term that more than
+:data:`MAX_EXPANSION` trigrams start with).
 
 Results are tickets, newest (highest id) first, 25 a page, keyed by the id of
 the last one shown; drafts are never found; agents who do not supervise find
@@ -25,11 +28,11 @@ A page costs about the same at a million tickets as at ten thousand, because no
 search reads every text that contains a common term, nor every ticket that
 passes the filters (:class:`_Finder`): the newest :data:`FIRST_RANGE` tickets
 are searched first; when the filters (the scope included) leave few tickets,
-those are checked one by one; otherwise the tickets that
-contain the term are found newest first, and the filters checked on each, until
-the page is full: on SQLite straight from the FTS5 index, newest first; on
-PostgreSQL, whose GIN bitmaps have no order, in ranges of ticket ids, read
-text by text while the term is common, then asked of the indexes.
+those are checked one by one; otherwise the tickets that contain the term are
+found newest first, and the filters checked on each, until the page is full: on
+SQLite straight from the FTS5 index, newest first; on PostgreSQL, whose GIN
+bitmaps have no order, in ranges of ticket ids, read text by text while the
+term is common, then asked of the indexes.
 """
 from __future__ import annotations
 
@@ -80,15 +83,14 @@ MAX_EXPANSION = 2_000
 #: :meth:`_Finder._few_visible`).
 NARROW = 500
 NARROW_SCALE = 0.5
-#: PostgreSQL reads the texts of this many newest tickets first (see
-#: :func:`_newest_first_postgresql`) ...
+#: The newest tickets searched first (see :class:`_Finder`). After them, PostgreSQL
+#: reads more text by text for a term found in at least DENSE of them, at most
+#: READ_GROWTH times as many as read so far each time, until READ_BUDGET tickets
+#: have been read; then asks the indexes, each range RANGE_GROWTH times wider.
 FIRST_RANGE = 2_000
-#: ... and of more, each range this many times wider, for a term found in at least
-#: DENSE of those, while fewer than READ_BUDGET tickets have been read ...
-READ_GROWTH = 4
 DENSE = 10
+READ_GROWTH = 4
 READ_BUDGET = 40_000
-#: ... then asks the trigram indexes, each range this many times wider.
 RANGE_GROWTH = 8
 #: SQLite reads this many texts from its index per ticket still needed, a statement
 #: at a time, newest first.
@@ -434,7 +436,8 @@ class _Finder:
 
     def _ask_index(self, bottom: int, top: int) -> None:
         """PostgreSQL: the tickets from ``bottom`` to ``top`` (excluded) that pass
-        the filters and contain the term, asked of the trigram indexes."""
+        the filters and contain the term, asked of the indexes (of trigrams, or of
+        character pairs for a two-character term)."""
         term = self.term
         matched = select(Ticket.id).where(
             _in_range(Ticket.id, bottom, top), term.indexed(Ticket.subject),
