@@ -10,6 +10,12 @@ CSV over the last 365 local days are fetched through WebTest by a first-line
 member. Every answer must be a 200 with the figures; anything else is an error.
 The measuring is ``bench/pagebench.py``'s.
 
+The reports' summary (``pyramid_helpdesk/reports/summary.py``) is kept by triggers:
+on SQLite they fire for every inserted row and the changes are then added up as
+the worker would (``summary.compact``); on PostgreSQL ``COPY`` runs with the
+triggers off and the summary is counted afterwards (``summary.rebuild``). Both
+times are printed.
+
 Run with ``python -m bench.reports`` (``--help``); ``--postgresql URL`` adds
 PostgreSQL, in throwaway databases named after the one given (whose name must
 contain ``bench``), dropped afterwards.
@@ -18,9 +24,13 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from pyramid_helpdesk.reports import summary
 
 from . import pagebench
 from .pagebench import MILLION, Page, PageBench, PageRow
@@ -73,6 +83,10 @@ def load_tickets(registry, size: int) -> dict:
                 "WHERE resolved_at IS NOT NULL AND id % 5 = 0")
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
+            # COPY without the summary's triggers; the summary is counted afterwards.
+            for table in ("tickets", "ratings"):
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER "
+                                        f"report_{table[:-1]}_insert"))
             cursor = connection.connection.driver_connection.cursor()
             with cursor.copy(f"COPY tickets ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
@@ -80,9 +94,15 @@ def load_tickets(registry, size: int) -> dict:
             connection.execute(text(
                 "SELECT setval('tickets_id_seq', (SELECT max(id) FROM tickets))"))
             connection.execute(rate)
+            for table in ("tickets", "ratings"):
+                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER "
+                                        f"report_{table[:-1]}_insert"))
+        _timed("summary rebuilt", engine, summary.rebuild)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE tickets"))
             connection.execute(text("VACUUM ANALYZE ratings"))
+            connection.execute(text("VACUUM ANALYZE report_days"))
+            connection.execute(text("VACUUM ANALYZE report_months"))
     else:
         from pyramid_helpdesk.tickets.models import Ticket
 
@@ -96,7 +116,17 @@ def load_tickets(registry, size: int) -> dict:
             if batch:
                 connection.execute(insert(Ticket.__table__), batch)
             connection.execute(rate)
+        _timed("summary compacted", engine, summary.compact)  # as the worker would
     return {}
+
+
+def _timed(what: str, engine, work) -> None:
+    """Run ``work(session)`` in a transaction and say how long it took."""
+    started = time.perf_counter()
+    with Session(engine) as dbsession, dbsession.begin():
+        work(dbsession)
+    print(f"  reports: {what} in {time.perf_counter() - started:.1f} s", file=sys.stderr,
+          flush=True)
 
 
 def year_query() -> str:
