@@ -2,8 +2,9 @@
 
 Pages: ``/staff/reports`` (``reports.view``), its CSV (``reports.csv``) and
 ``/staff/quality`` (``reports.quality``), for first line and coordinators. Every
-figure is one aggregate statement (:mod:`.queries`); what each means is in
-``docs/reports.md``.
+figure is defined as one aggregate statement (:mod:`.queries`); the report page reads
+them from counts per day kept by database triggers (:mod:`.summary`, migration 0014;
+``helpdesk reports``). What each means is in ``docs/reports.md``.
 """
 from ..i18n import _
 

@@ -1,4 +1,5 @@
-"""The figures of a report page and of the quality page, each read by :mod:`.queries`."""
+"""The figures of a report page (read from the summary, :mod:`.summary`) and of the
+quality page (read by :mod:`.queries`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,7 @@
 """The reports' figures: each one aggregate statement on an index, never a loop over tickets.
 
+These are the definitions. The quality page reads them so; the report page reads the
+same figures from the summary (:mod:`.summary`), which the tests compare with these.
 Every function takes the session and the half-open UTC range ``[start, end)`` (or
 ``now``), and returns a few rows of plain values. Definitions (docs/reports.md):
 
