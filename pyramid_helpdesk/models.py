@@ -9,7 +9,6 @@ from .people.absences import Absence
 from .people.models import Person, Role
 from .reports.models import ReportChange, ReportDay, ReportMonth
 from .routing.turns import RoutingTurn
-from .tokens.models import ApiToken, TokenScope
 from .tickets.models import (
     EventKind,
     ExternalAuthorization,
@@ -22,6 +21,7 @@ from .tickets.models import (
     TicketEvent,
     TicketStatus,
 )
+from .tokens.models import ApiToken, TokenScope
 
 __all__ = [
     "Absence", "ApiToken", "Attachment", "Base", "DeliveryStatus", "EventKind",

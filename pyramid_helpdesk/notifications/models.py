@@ -63,7 +63,9 @@ class NotificationAttempt(Base):
     """One try at delivering one notification: when, whether it worked, what came back."""
 
     __tablename__ = "notification_attempts"
-    __table_args__ = (Index("ix_notification_attempts_notification_id_id", "notification_id", "id"),)
+    __table_args__ = (
+        Index("ix_notification_attempts_notification_id_id", "notification_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(
