@@ -163,11 +163,17 @@ class TicketService:
             return
         self._lookups.setdefault("reserved_ticket_ids", []).extend(self._sequence_values(count))
 
-    def hold_people(self, people: dict[str, Person | None]) -> None:
+    def hold_people(self, people: dict[str, Person | None] | None) -> None:
         """Inside :meth:`batch_lookups`: the accounts a batch read at once, by lower-cased
         address (``None``: the address had none), which the caller keeps up to date as
-        it adds people. A new ticket's CCs are then found there instead of read."""
-        if self._lookups is not None:
+        it adds people. A new ticket's CCs are then found there instead of read. The
+        caller lets go of them (``people=None``) when its batch ends: rolled back, the
+        people it added are gone."""
+        if self._lookups is None:
+            return
+        if people is None:
+            self._lookups.pop("people", None)
+        else:
             self._lookups["people"] = people
 
     # -- lookups ------------------------------------------------------------

@@ -117,3 +117,31 @@ def test_ccs_are_acknowledged_in_their_language_without_a_read_of_their_own(help
     assert "Your request has been received" in bodies["colleague@example.net"]
     reads = [s for s in statements if "FROM people" in s and "people.email IN" in s]
     assert len(reads) == 1, reads  # the batch's one read of its addresses
+
+
+def test_after_a_failed_batch_a_cc_is_linked_to_the_account_written_again(helpdesk, staff):
+    """The batch fails at its flush and each message is processed again alone: the CC
+    who wrote earlier in the batch is linked to the account written the second time, not
+    to the one rolled back with the batch."""
+    class Corrupt:
+        @hookimpl
+        def helpdesk_ticket_created(self, ticket, event, helpdesk):
+            if ticket.subject == "Corrupt":
+                ticket.priority = "not a priority"
+
+    helpdesk.plugins.manager.register(Corrupt(), name="corrupt")
+    try:
+        outcomes = ingest_many(
+            helpdesk,
+            message(subject="Projector", message_id="again-1", sender="Ada <ada@example.net>"),
+            message(subject="Projector too", message_id="again-2", sender="Bo <bo@example.net>",
+                    Cc="Ada <ada@example.net>"),
+            message(subject="Corrupt", message_id="again-3"))
+    finally:
+        helpdesk.plugins.manager.unregister(name="corrupt")
+
+    assert outcomes == ["created", "created", "quarantined"]
+    ada = helpdesk.dbsession.scalars(select(Person).where(
+        Person.email == "ada@example.net")).one()
+    (entry,) = helpdesk.dbsession.scalars(select(TicketCC)).all()
+    assert (entry.email, entry.person_id) == ("ada@example.net", ada.id)

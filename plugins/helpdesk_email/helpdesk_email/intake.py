@@ -198,6 +198,7 @@ class MailIntake:
                 log.info("a message failed in a batch; processing each in a savepoint")
             finally:
                 self._batch = None  # what it read may have been rolled back
+                self.tickets.hold_people(None)
         return [self._attempt(item_id, raw, False) for item_id, raw in items]
 
     def _prepare(self, items: list[tuple[int, bytes]]) -> _Batch:
