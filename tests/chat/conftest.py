@@ -8,6 +8,7 @@ queues the answers to give (``(status, json)``), success when it is empty.
 """
 from __future__ import annotations
 
+import abc
 import base64
 import contextlib
 import hashlib
@@ -60,7 +61,7 @@ class Call:
         return body["text"]["content"]
 
 
-class Vendor:
+class Vendor(abc.ABC):
     """What one chat service expects and answers."""
 
     name: str
@@ -70,14 +71,17 @@ class Vendor:
     def __init__(self, secret: str = ""):
         self.secret = secret
 
+    @abc.abstractmethod
     def url(self, port: int) -> str:
-        raise NotImplementedError
+        """The robot's webhook address on this stand-in."""
 
+    @abc.abstractmethod
     def problems(self, call: Call) -> list[str]:
-        raise NotImplementedError
+        """What the vendor would refuse in ``call`` (empty: it is accepted)."""
 
+    @abc.abstractmethod
     def refusal(self, problems: list[str]) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        """The vendor's status and JSON for a refused call."""
 
 
 def _exact_keys(what: str, value: Any, required: set[str], optional: set[str] = frozenset()

@@ -9,6 +9,7 @@ contain the webhook address or the secret: they name the chat service's host onl
 """
 from __future__ import annotations
 
+import abc
 import http.client
 import json
 import logging
@@ -133,7 +134,7 @@ class SendingRate:
         return " and ".join(f"{count} messages in {seconds:g}s" for count, seconds in self.windows)
 
 
-class RobotNotifier:
+class RobotNotifier(abc.ABC):
     """A notifier that posts each notification to a group robot's webhook.
 
     Subclasses set the class attributes and implement :meth:`request` (the address
@@ -162,11 +163,13 @@ class RobotNotifier:
         """How messages name the robot: ``WeCom robot qyapi.weixin.qq.com``."""
         return f"{self.title} {self.settings.host}"
 
+    @abc.abstractmethod
     def request(self, message: OutgoingMessage) -> tuple[str, dict[str, Any]]:
-        raise NotImplementedError
+        """The robot's address and the JSON body that carries ``message``."""
 
+    @abc.abstractmethod
     def outcome(self, answer: Answer) -> str:
-        raise NotImplementedError
+        """The outcome of a successful ``answer``; raise for any other."""
 
     def deliver(self, message: OutgoingMessage) -> str:
         """Post ``message``; return the outcome, or raise to have it retried."""
