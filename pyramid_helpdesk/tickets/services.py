@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import Integer, Table, event, func, inspect, select, update
+from sqlalchemy import Integer, Table, event, func, inspect, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -118,14 +118,16 @@ class TicketService:
         """Within the block, look up what a batch of operations in one transaction
         shares (the first-line group) once instead of once per ticket, and hold it.
 
-        On SQLite, new rows also get their ids before they are flushed (see
-        :meth:`_number_new_rows`): SQLite cannot say which id RETURNING gave which
-        row of a multi-row INSERT, so without them each row would be an INSERT
-        of its own.
+        New rows also get their ids before they are flushed (see
+        :meth:`_number_new_rows`), so that a table's new rows go in with one
+        ``executemany`` without RETURNING: SQLite cannot say which id RETURNING
+        gave which row of a multi-row INSERT (without ids each row would be an
+        INSERT of its own), and on PostgreSQL a multi-row INSERT with RETURNING
+        is one long statement the driver must rewrite for every batch.
         """
         self.dbsession.flush()  # what the caller left pending: the batch reads after it
         self._lookups = {}
-        numbering = self.dbsession.get_bind().dialect.name == "sqlite"
+        numbering = self.dbsession.get_bind().dialect.name in ("sqlite", "postgresql")
         if numbering:
             event.listen(self.dbsession, "before_flush", self._number_new_rows)
         try:
@@ -629,13 +631,40 @@ class TicketService:
         with a single integer ``id`` and none yet its id (:meth:`_next_row_id`), so
         that a table's new rows go in with one ``executemany``, without RETURNING."""
         tables = _NUMBERED_TABLES
+        waiting: dict[Table, list] = {}
         for instance in session.new:
             cls = type(instance)
             if cls not in tables:
                 tables[cls] = _numbered_table(cls)
             table = tables[cls]
             if table is not None and instance.id is None:
+                waiting.setdefault(table, []).append(instance)
+        if session.get_bind().dialect.name == "postgresql":
+            waiting = {table: rows for table, rows in waiting.items() if len(rows) > 1}
+            ids = self._table_sequence_values({table: len(rows) for table, rows in waiting.items()})
+            for table, rows in waiting.items():
+                for instance, row_id in zip(rows, ids[table.name], strict=True):
+                    instance.id = row_id
+            return
+        for table, rows in waiting.items():
+            for instance in rows:
                 instance.id = self._next_row_id(table)
+
+    def _table_sequence_values(self, counts: dict[Table, int]) -> dict[str, list[int]]:
+        """PostgreSQL: ``counts[table]`` new values of each table's id sequence, in
+        order, by table name; one statement for all of them."""
+        if not counts:
+            return {}
+        parts = [select(literal(table.name).label("name"),
+                        func.nextval(func.pg_get_serial_sequence(table.name, "id")).label("id"))
+                 .select_from(func.generate_series(1, count))
+                 for table, count in counts.items()]
+        with self.dbsession.no_autoflush:
+            rows = self.dbsession.execute(union_all(*parts) if len(parts) > 1 else parts[0])
+        ids: dict[str, list[int]] = {table.name: [] for table in counts}
+        for name, row_id in rows:
+            ids[name].append(row_id)
+        return {name: sorted(values) for name, values in ids.items()}
 
     def _sequence_values(self, count: int) -> list[int]:
         """``count`` new values of the ticket id's sequence (PostgreSQL), in order."""
