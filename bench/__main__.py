@@ -74,6 +74,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
     parser.add_argument("--mail-batch", type=_positive_int, default=defaults.mail_batch,
                         help="messages per transaction in the mail ingest rows "
                              "(default %(default)s; 1: one transaction per message)")
+    parser.add_argument("--lmtp-clients", type=_positive_int, default=defaults.lmtp_clients,
+                        help="concurrent LMTP connections in the `helpdesk lmtp` rows "
+                             "(default %(default)s, Postfix's default destination concurrency)")
+    parser.add_argument("--skip-lmtp", action="store_true",
+                        help="leave out the `helpdesk lmtp` rows of the e-mail table")
     mail = parser.add_mutually_exclusive_group()
     mail.add_argument("--skip-mail", action="store_true",
                       help="leave out the e-mail rows (parse, ingest, mailgate)")
@@ -89,6 +94,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         database_url=args.database_url, mail_count=args.mail_count,
         mailgate_runs=args.mailgate_runs, skip_mail=args.skip_mail,
         mail_batch=args.mail_batch, mail_only=args.mail_only,
+        lmtp_clients=args.lmtp_clients, skip_lmtp=args.skip_lmtp,
     )
     return options, args.output
 

@@ -1,4 +1,4 @@
-"""The e-mail rows: parse only, batch ingestion (SQLite, PostgreSQL), mailgate cold start.
+"""The e-mail rows: parse only, batch ingestion (in process, over LMTP), mailgate cold start.
 
 All rows read the same deterministic corpus (bench/mailcorpus.py).
 
@@ -13,18 +13,28 @@ All rows read the same deterministic corpus (bench/mailcorpus.py).
   checked against the database: every message must be a ticket, a follow-up,
   a quarantined item or a duplicate (0 lost), and only the redeliveries of the
   corpus may be duplicates (0 duplicated).
+- **ingest via helpdesk lmtp**: a ``helpdesk -c <ini> lmtp --port 0`` process on such
+  a fresh database; ``--lmtp-clients`` concurrent LMTP connections of this process
+  (threads, ``smtplib.LMTP``) deliver the corpus dealt round-robin, with CRLF line
+  ends, as an MTA does; timed from the first send to the last answer, each message
+  from its MAIL to the answer to its DATA. Reconciled with the database like ingest.
 - **mailgate cold start**: ``helpdesk -c <ini> mailgate < message`` as a new
   process, one message each, on a migrated SQLite database; then the same with
   ``helpdesk-mailgate -c <ini>`` (journal only), after which one
   ``helpdesk mailqueue --once`` must turn every journalled message into a ticket.
 
-Latencies are per message and include the commit of its batch (ingest) or the
+Latencies are per message and include the commit of its batch (ingest, LMTP) or the
 whole process (mailgate). Nothing here asserts a speed.
 """
 from __future__ import annotations
 
+import contextlib
+import math
+import re
+import smtplib
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,13 +43,14 @@ from typing import Sequence
 
 from .database import check_disposable, server_version
 from .mailcorpus import SEED, CorpusMessage, generate
-from .process import child_env, run_command, script
+from .process import HOST, BenchError, child_env, run_command, script, stop
 from .sites import LOGGING, SECRET
 from .stats import Figures, percentile
 
 SERVICE = "helpdesk@example.org"
 WARMUP_SEED = SEED + 1
 MAX_ERROR_SAMPLES = 5
+DRAIN_GRACE = 40.0  # seconds helpdesk lmtp gets after SIGTERM (it drains for up to 30)
 OUTCOMES = ("created", "follow-up", "quarantined", "duplicate")
 # Agents of the ingest rows' first-line group: the composer tells them of each follow-up.
 FIRST_LINE_AGENTS = ("Ada Agent", "Bo Agent", "Cy Agent")
@@ -139,7 +150,8 @@ class IngestResult:
     database: dict[str, int]        # what the database holds afterwards (this row only)
     lost: int                       # messages that became nothing
     error_samples: list[str] = field(default_factory=list)
-    statements: int = 0             # SQL statements sent in the timed phase (commits aside)
+    statements: int | None = 0      # SQL statements of the timed phase (None: not counted)
+    extra: dict = field(default_factory=dict)  # what else the row knows (in the JSON)
 
     def summary(self) -> str:
         o = self.outcomes
@@ -153,7 +165,7 @@ class IngestResult:
         return {"outcomes": self.outcomes, "database": self.database, "lost": self.lost,
                 "summary": self.summary(), "statements": self.statements,
                 "statements_per_message": round(self.statements / messages, 2)
-                if messages else None}
+                if messages and self.statements is not None else None, **self.extra}
 
 
 def _database_counts(engine) -> dict[str, int]:
@@ -171,6 +183,38 @@ def _database_counts(engine) -> dict[str, int]:
     return counts
 
 
+def _fresh_database(url: str, directory: Path):
+    """The registry of the app configured in this process on ``url``, whose schema is
+    dropped and migrated again, with a first-line group of ``FIRST_LINE_AGENTS``."""
+    import transaction
+
+    from pyramid_helpdesk.config import configure
+    from pyramid_helpdesk.db import get_tm_session
+    from pyramid_helpdesk.groups.services import add_member, create_group
+    from pyramid_helpdesk.migrations import reset_database
+    from pyramid_helpdesk.people.models import Role
+    from pyramid_helpdesk.people.services import create_person
+
+    check_disposable(url)
+    directory.mkdir(parents=True, exist_ok=True)
+    registry = configure(intake_settings(url, directory), here=str(directory)).registry
+    factory, writer = registry["dbsession_factory"], registry["dbsession_writer_bind"]
+    manager = transaction.TransactionManager(explicit=True)
+    try:
+        reset_database(registry["dbengine"])
+        with manager:
+            dbsession = get_tm_session(factory, manager, bind=writer)
+            group = create_group(dbsession, "First line", first_line=True)
+            for name in FIRST_LINE_AGENTS:
+                address = f"{name.split()[0].lower()}.agent@example.org"
+                add_member(dbsession, group,
+                           create_person(dbsession, address, name=name, role=Role.agent))
+    except BaseException:
+        registry["dbengine"].dispose()
+        raise
+    return registry
+
+
 def batches(messages: Sequence[CorpusMessage], size: int) -> list[list[CorpusMessage]]:
     """``messages`` in order, cut into batches of ``size`` (the last may be shorter)."""
     return [list(messages[i:i + size]) for i in range(0, len(messages), size)]
@@ -184,17 +228,10 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     from sqlalchemy import event
 
     from helpdesk_email.intake import MailIntake
-    from pyramid_helpdesk.config import configure
     from pyramid_helpdesk.db import get_tm_session
-    from pyramid_helpdesk.groups.services import add_member, create_group
-    from pyramid_helpdesk.migrations import reset_database
-    from pyramid_helpdesk.people.models import Role
-    from pyramid_helpdesk.people.services import create_person
     from pyramid_helpdesk.tickets.services import TicketService
 
-    check_disposable(url)
-    directory.mkdir(parents=True, exist_ok=True)
-    registry = configure(intake_settings(url, directory), here=str(directory)).registry
+    registry = _fresh_database(url, directory)
     engine = registry["dbengine"]
     settings, plugins = registry.helpdesk_settings, registry.helpdesk_plugins
     intake_config = registry.helpdesk_email
@@ -208,14 +245,6 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
                               intake_config).ingest_many(raws)
 
     try:
-        reset_database(engine)
-        with manager:
-            dbsession = get_tm_session(factory, manager, bind=writer)
-            group = create_group(dbsession, "First line", first_line=True)
-            for name in FIRST_LINE_AGENTS:
-                address = f"{name.split()[0].lower()}.agent@example.org"
-                add_member(dbsession, group,
-                           create_person(dbsession, address, name=name, role=Role.agent))
         for messages in batches(warmup, batch):
             ingest([message.raw for message in messages])
         before = _database_counts(engine)
@@ -245,16 +274,24 @@ def run_ingest(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         seconds = time.perf_counter() - started
         event.remove(engine, "before_cursor_execute", count_statement)
 
-        after = _database_counts(engine)
-        database = {key: after.get(key, 0) - before.get(key, 0)
-                    for key in sorted(set(after) | set(before))}
-        lost = len(corpus) - sum(outcomes[k] for k in OUTCOMES)
-        errors += _reconcile(corpus, outcomes, database, samples)
+        database, lost, discrepancies = _account(engine, before, corpus, outcomes, samples)
+        errors += discrepancies
         return IngestResult(Figures.from_latencies(latencies, errors, seconds),
                             server_version(engine), {k: outcomes[k] for k in OUTCOMES},
                             database, lost, samples, statements[0])
     finally:
         engine.dispose()
+
+
+def _account(engine, before: dict[str, int], corpus: Sequence[CorpusMessage],
+             outcomes: Counter, samples: list[str]) -> tuple[dict[str, int], int, int]:
+    """What the database gained since ``before``, the messages lost and the errors of
+    :func:`_reconcile`."""
+    after = _database_counts(engine)
+    database = {key: after.get(key, 0) - before.get(key, 0)
+                for key in sorted(set(after) | set(before))}
+    lost = len(corpus) - sum(outcomes[k] for k in OUTCOMES)
+    return database, lost, _reconcile(corpus, outcomes, database, samples)
 
 
 def _reconcile(corpus: Sequence[CorpusMessage], outcomes: Counter, database: dict,
@@ -280,6 +317,194 @@ def _reconcile(corpus: Sequence[CorpusMessage], outcomes: Counter, database: dic
             errors += abs(got - expected)
             _sample(samples, f"{label}: {got}, expected {expected}")
     return errors
+
+
+# -- ingest over LMTP ---------------------------------------------------------------------
+
+LMTP_INI = """\
+# Written by the benchmark harness (bench/mail.py); removed with its directory.
+[app:main]
+use = egg:pyramid_helpdesk
+
+{settings}
+
+""" + LOGGING
+LISTENING = re.compile(r"^listening on (\S+):(\d+)$", re.MULTILINE)
+LONE_LF = re.compile(rb"(?<!\r)\n")
+RETRIED_BATCH = b"could not be stored together"  # helpdesk lmtp's warning, batch stored one by one
+LMTP_STARTUP_SECONDS = 60.0
+
+
+def crlf(raw: bytes) -> bytes:
+    """``raw`` with CRLF line ends, as an MTA sends a message stored with LF ones:
+    ``smtplib`` sends bytes as they are, and aiosmtpd refuses a line without its CR."""
+    return LONE_LF.sub(b"\r\n", raw)
+
+
+def _lmtp_ini(url: str, directory: Path) -> Path:
+    """An ini with the settings of :func:`intake_settings` (``%`` escaped for PasteDeploy)."""
+    settings = {k: v for k, v in intake_settings(url, str(directory)).items() if k != "here"}
+    ini = directory / "lmtp.ini"
+    ini.write_text(LMTP_INI.format(settings="\n".join(
+        f"{key} = {value.replace('%', '%%')}" for key, value in settings.items())))
+    return ini
+
+
+def _start_lmtp(ini: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
+    """``helpdesk -c <ini> lmtp --port 0`` in its own process group; it and its port."""
+    env = {**child_env(), "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([script("helpdesk"), "-c", str(ini), "lmtp", "--port", "0"],
+                                   cwd=ini.parent, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    deadline = time.monotonic() + LMTP_STARTUP_SECONDS
+    while True:
+        found = LISTENING.search(log_path.read_text(errors="replace"))
+        if found:
+            return process, int(found.group(2))
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise BenchError(f"helpdesk lmtp did not start (exit {process.returncode}):\n"
+                             + log_path.read_text(errors="replace")[-2000:])
+        time.sleep(0.05)
+
+
+@dataclass
+class _Delivery:
+    """What one LMTP client made of its messages."""
+
+    latencies: list[float] = field(default_factory=list)
+    outcomes: Counter = field(default_factory=Counter)
+    errors: int = 0
+    samples: list[str] = field(default_factory=list)
+    first_send: float = math.inf
+    last_answer: float = 0.0
+
+
+def _send(client: smtplib.LMTP, message: CorpusMessage, payload: bytes,
+          delivery: _Delivery) -> None:
+    """MAIL, RCPT and DATA of one message; its outcome, or an error, into ``delivery``."""
+    sender = message.sender if message.sender and message.sender.isascii() else ""
+    begun = time.perf_counter()
+    delivery.first_send = min(delivery.first_send, begun)
+    for command, argument in (("mail", sender), ("rcpt", SERVICE)):
+        code, reply = getattr(client, command)(argument)
+        if code != 250:
+            client.rset()
+            raise smtplib.SMTPResponseException(code, reply)
+    code, reply = client.data(payload)
+    answered = time.perf_counter()
+    delivery.last_answer = max(delivery.last_answer, answered)
+    text = reply.decode("utf-8", "replace")
+    if code != 250:
+        raise smtplib.SMTPResponseException(code, reply)
+    delivery.latencies.append(answered - begun)
+    delivery.outcomes[text.partition("Stored: ")[2].split(" ", 1)[0] or text] += 1
+
+
+def _connect(port: int) -> smtplib.LMTP:
+    """A new LMTP connection to the helpdesk, greeted (LHLO)."""
+    client = smtplib.LMTP(HOST, port, timeout=120)
+    client.ehlo()
+    return client
+
+
+def _client(client: smtplib.LMTP, port: int, messages: Sequence[CorpusMessage],
+            start: threading.Barrier, delivery: _Delivery) -> None:
+    """Wait for the other clients, then deliver ``messages`` in turn on ``client`` (after
+    a broken connection, on a new one)."""
+    payloads = [crlf(message.raw) for message in messages]
+    start.wait()
+    for number, (message, payload) in enumerate(zip(messages, payloads, strict=True)):
+        try:
+            _send(client, message, payload, delivery)
+        except (smtplib.SMTPException, OSError) as exc:
+            delivery.last_answer = max(delivery.last_answer, time.perf_counter())
+            delivery.errors += 1
+            _sample(delivery.samples, f"message {message.seq} ({message.kind}): {exc!r}")
+            if not isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+                continue
+            client.close()
+            try:
+                client = _connect(port)
+            except (smtplib.SMTPException, OSError) as again:
+                delivery.errors += len(messages) - number - 1  # the rest go undelivered
+                _sample(delivery.samples, f"reconnecting: {again!r}")
+                return
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        client.quit()
+
+
+def deliver(port: int, messages: Sequence[CorpusMessage], clients: int) -> _Delivery:
+    """``messages`` dealt round-robin to ``clients`` concurrent LMTP connections (threads,
+    connected and greeted before any sends); the deliveries added up."""
+    count = max(1, min(clients, len(messages)))
+    deliveries = [_Delivery() for _ in range(count)]
+    connections: list[smtplib.LMTP] = []
+    try:
+        for _ in range(count):
+            connections.append(_connect(port))
+    except (smtplib.SMTPException, OSError) as exc:
+        for connection in connections:
+            connection.close()
+        raise BenchError(f"cannot open an LMTP connection to helpdesk lmtp: {exc!r}") from exc
+    start = threading.Barrier(count)
+    threads = [threading.Thread(target=_client, name=f"lmtp-client-{n}", daemon=True,
+                                args=(connections[n], port, messages[n::count], start,
+                                      deliveries[n]))
+               for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = _Delivery(first_send=min(d.first_send for d in deliveries),
+                      last_answer=max(d.last_answer for d in deliveries))
+    for delivery in deliveries:
+        total.latencies += delivery.latencies
+        total.outcomes.update(delivery.outcomes)
+        total.errors += delivery.errors
+        for sample in delivery.samples:
+            _sample(total.samples, sample)
+    return total
+
+
+def run_lmtp(url: str, directory: Path, corpus: Sequence[CorpusMessage],
+             warmup: Sequence[CorpusMessage] = (), clients: int = 20) -> IngestResult:
+    """A ``helpdesk lmtp`` process on a fresh database at ``url``; ``clients`` LMTP
+    connections deliver ``warmup`` (untimed), then ``corpus`` (timed, from the first send
+    to the last answer); then the server is stopped and the database reconciled."""
+    registry = _fresh_database(url, directory)
+    engine = registry["dbengine"]
+    log_path = directory / "lmtp.log"
+    try:
+        version = server_version(engine)
+        process, port = _start_lmtp(_lmtp_ini(url, directory), log_path)
+        try:
+            deliver(port, warmup, clients)
+            before = _database_counts(engine)
+            log_offset = log_path.stat().st_size
+            delivery = deliver(port, corpus, clients)
+        finally:
+            stop(process, grace=DRAIN_GRACE)
+        log = log_path.read_bytes()
+        samples = delivery.samples
+        errors = delivery.errors
+        if process.returncode != 0:
+            errors += 1
+            last = (log.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+            _sample(samples, f"helpdesk lmtp exited with {process.returncode}: {last}")
+        database, lost, discrepancies = _account(engine, before, corpus, delivery.outcomes,
+                                                 samples)
+        seconds = max(0.0, delivery.last_answer - delivery.first_send)
+        return IngestResult(
+            Figures.from_latencies(delivery.latencies, errors + discrepancies, seconds),
+            version, {k: delivery.outcomes[k] for k in OUTCOMES}, database, lost, samples,
+            statements=None,
+            extra={"clients": clients, "batches_retried_one_by_one":
+                   log.count(RETRIED_BATCH, log_offset)})
+    finally:
+        engine.dispose()
 
 
 # -- mailgate cold start -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 from .database import check_disposable, public_url, sqlite_url
 from .loadgen import LoadResult, run_load
 from .machine import machine_info
-from .mail import run_fast_mailgate, run_ingest, run_mailgate, run_parse, warmup_corpus
+from .mail import run_fast_mailgate, run_ingest, run_lmtp, run_mailgate, run_parse, warmup_corpus
 from .mailcorpus import SEED as MAIL_SEED
 from .mailcorpus import describe, generate
 from .process import HOST
@@ -20,6 +20,8 @@ from .scenarios import ApiRequester, FloorPoster, WebRequester
 from .service import run_service
 from .sites import PASSWORD, REQUESTER, Site, floor_site, helpdesk_site
 from .stats import Row
+
+INGEST_ROWS = ("mail_ingest", "mail_lmtp")  # the rows that store the corpus, reconciled
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Options:
     mail_count: int = 2000             # messages of the e-mail corpus
     mail_warmup: int = 20              # untimed messages before each e-mail row
     mail_batch: int = 50               # messages per transaction in the ingest rows
+    lmtp_clients: int = 20             # concurrent LMTP connections (Postfix's default)
+    skip_lmtp: bool = False            # leave the `helpdesk lmtp` rows out
     mailgate_runs: int = 10            # timed `helpdesk mailgate` processes
     skip_mail: bool = False            # leave the e-mail rows out
     mail_only: bool = False            # the e-mail rows alone
@@ -67,14 +71,19 @@ class Run:
             labels[f"http_c{c}"] = f"HTTP create c={c}"
             labels[f"api_c{c}"] = f"API create c={c}"
             labels[f"floor_c{c}"] = f"floor c={c}"
+        databases = ["sqlite"] + (["postgresql"] if options.database_url else [])
         self.mail_order = [] if options.skip_mail else (
-            ["mail_parse", "mail_ingest_sqlite"]
-            + (["mail_ingest_postgresql"] if options.database_url else [])
+            ["mail_parse"] + [f"mail_ingest_{d}" for d in databases]
+            + ([] if options.skip_lmtp else [f"mail_lmtp_{d}" for d in databases])
             + ["mail_mailgate", "mail_fastgate"])
         per = f"{options.mail_batch}/txn"
         labels.update({"mail_parse": "mail parse only",
                        "mail_ingest_sqlite": f"mail ingest (sqlite, {per})",
                        "mail_ingest_postgresql": f"mail ingest (postgresql, {per})",
+                       "mail_lmtp_sqlite": "mail ingest via helpdesk lmtp (sqlite, "
+                                           f"c={options.lmtp_clients})",
+                       "mail_lmtp_postgresql": "mail ingest via helpdesk lmtp (postgresql, "
+                                               f"c={options.lmtp_clients})",
                        "mail_mailgate": "helpdesk mailgate cold start",
                        "mail_fastgate": "helpdesk-mailgate cold start"})
         for key in self.order + self.mail_order:
@@ -82,7 +91,7 @@ class Run:
         self.corpus: list = []
         self.mail_warmup: list = []
         self.mail_ratios: dict[str, list[float]] = {k: [] for k in self.mail_order
-                                                    if k.startswith("mail_ingest")}
+                                                    if k.startswith(INGEST_ROWS)}
         self.mail_counts: list[dict] = []
         self.mailgate_runs: list[dict] = []
 
@@ -139,14 +148,20 @@ class Run:
         row.notes.extend(f"repeat {number}: {s}" for s in parse.error_samples)
         _log(f"  {row.label}: {parse.figures.per_second:.1f}/s, "
              f"{parse.figures.errors} error(s)")
-        targets = [("mail_ingest_sqlite", sqlite_url(workdir / "mail-sqlite"),
-                    workdir / "mail-sqlite")]
-        if options.database_url:
-            targets.append(("mail_ingest_postgresql", options.database_url,
-                            workdir / "mail-postgresql"))
-        for key, url, directory in targets:
-            result = run_ingest(url, directory, self.corpus, self.mail_warmup,
-                                batch=options.mail_batch)
+        kinds = [("ingest", "mail", lambda url, directory: run_ingest(
+            url, directory, self.corpus, self.mail_warmup, batch=options.mail_batch))]
+        if not options.skip_lmtp:
+            kinds.append(("lmtp", "lmtp", lambda url, directory: run_lmtp(
+                url, directory, self.corpus, self.mail_warmup, clients=options.lmtp_clients)))
+        targets = []  # (row, database URL, directory, measurement): a SQLite file each
+        for kind, prefix, ingest in kinds:
+            targets.append((f"mail_{kind}_sqlite", sqlite_url(workdir / f"{prefix}-sqlite"),
+                            workdir / f"{prefix}-sqlite", ingest))
+            if options.database_url:
+                targets.append((f"mail_{kind}_postgresql", options.database_url,
+                                workdir / f"{prefix}-postgresql", ingest))
+        for key, url, directory, ingest in targets:
+            result = ingest(url, directory)
             row = self.rows[key]
             row.repeats.append(result.figures)
             row.notes.extend(f"repeat {number}: {s}" for s in result.error_samples)
@@ -249,6 +264,7 @@ class Run:
             "python_startup_ms": round(statistics.median(startups), 1) if startups else None,
             "mailqueue_once_ms": round(statistics.median(queue), 1) if queue else None,
             "batch": self.options.mail_batch,
+            "lmtp_clients": None if self.options.skip_lmtp else self.options.lmtp_clients,
         }
 
     def report(self, started: datetime, machine: dict) -> dict:
@@ -262,7 +278,8 @@ class Run:
                        "concurrency": list(o.concurrency), "threads": o.threads,
                        "mail_count": o.mail_count, "mail_warmup": o.mail_warmup,
                        "mailgate_runs": o.mailgate_runs, "skip_mail": o.skip_mail,
-                       "mail_batch": o.mail_batch, "mail_only": o.mail_only},
+                       "mail_batch": o.mail_batch, "mail_only": o.mail_only,
+                       "lmtp_clients": o.lmtp_clients, "skip_lmtp": o.skip_lmtp},
             "databases": self.databases,
             "rows": [self.rows[k].as_dict() for k in self.order + self.mail_order],
             "ratio": self.ratio(),
