@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import signal
 import smtplib
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -152,3 +155,52 @@ def test_a_stop_signal_closes_open_sessions_with_421_and_exits_0(migrated, signu
         assert process.wait(timeout=60) == 0
         assert client.getreply() == (421, b"4.3.2 Service shutting down")
     assert process.returncode == 0
+
+
+def default_processes(installation) -> int:
+    """Store processes by default: one on SQLite (one writer at a time), else two."""
+    return 1 if installation.database_url.startswith("sqlite") else 2
+
+
+def store_processes(server: subprocess.Popen) -> list[int]:
+    """The process ids of the listener's store processes (not multiprocessing's helper)."""
+    found = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
+    pids = [int(pid) for pid in found.stdout.split()]
+    return [pid for pid in pids if "resource_tracker" not in
+            Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+
+
+def test_a_store_process_that_dies_is_replaced_and_no_message_is_lost(migrated, db):
+    ini = email_ini(migrated)
+    with lmtp_server(migrated, ini) as (process, port):
+        assert deliver(port, message(subject="Before"), RECIPIENTS[:1])[0][0] == 250
+        workers = store_processes(process)
+        assert len(workers) == default_processes(migrated)
+        os.kill(workers[0], signal.SIGKILL)
+        # The death is noticed at once or by the first batch after it: that batch
+        # is answered 451 and sent again, as an MTA does.
+        answers = []
+        for _ in range(3):
+            answers.append(deliver(port, message(subject="After", message_id="lmtp-after"),
+                                   RECIPIENTS[:1])[0][0])
+            if answers[-1] == 250:
+                break
+        assert answers[-1] == 250 and set(answers[:-1]) <= {451}
+        assert deliver(port, message(subject="Later"), RECIPIENTS[:1])[0][0] == 250
+        assert workers[0] not in store_processes(process)
+    assert process.returncode == 0
+    assert sorted(t.subject for t in db().scalars(sql_select(Ticket))) == [
+        "After", "Before", "Later"]
+
+
+def test_the_store_processes_end_when_the_listener_is_killed(migrated):
+    ini = email_ini(migrated)
+    with lmtp_server(migrated, ini) as (process, _port):
+        workers = store_processes(process)
+        assert len(workers) == default_processes(migrated)
+        process.kill()
+    for _ in range(100):
+        if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+            break
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

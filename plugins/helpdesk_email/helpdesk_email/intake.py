@@ -117,7 +117,7 @@ class MailIntake:
             with self.tickets.batch_lookups():
                 return self._ingest_many(raws)
         except DBAPIError as exc:
-            raise _temporary(exc) from exc
+            raise temporary_failure(exc) from exc
 
     def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
         entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
@@ -149,7 +149,7 @@ class MailIntake:
                 self.journal.finish_many(fate for _outcome, fate in attempts)
                 return [outcome for outcome, _fate in attempts]
         except DBAPIError as exc:
-            raise _temporary(exc) from exc
+            raise temporary_failure(exc) from exc
 
     def retry(self, item: IntakeItem) -> Outcome:
         """Process a quarantined item again (after a fix, or once its sender is known)."""
@@ -462,7 +462,7 @@ _FAILED_RECIPIENT = re.compile(
     re.IGNORECASE | re.MULTILINE)
 
 
-def _temporary(exc: DBAPIError) -> TemporaryFailure:
+def temporary_failure(exc: DBAPIError) -> TemporaryFailure:
     """The retry-later failure for a database error, with its first line."""
     lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
     return TemporaryFailure(f"database: {lines[0]}")

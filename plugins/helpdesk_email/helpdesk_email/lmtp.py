@@ -1,9 +1,10 @@
 """``helpdesk lmtp``: an LMTP listener for an MTA's ``lmtp:`` transport (Postfix).
 
 Each message is stored through the one intake pipeline
-(:func:`~helpdesk_email.commands.store_messages`) in a worker thread, together
-with the messages of other sessions that arrived meanwhile (a group commit, up
-to ``helpdesk.email.batch_size`` in one transaction), then answered once per
+(:func:`~helpdesk_email.commands.store_messages`) by a store process
+(:mod:`.store_workers`, ``--processes``, default 2), together with the messages
+of other sessions that arrived meanwhile (a group commit, up to
+``helpdesk.email.batch_size`` in one transaction), then answered once per
 recipient, as LMTP requires: ``250`` once it is committed
 (as a ticket, a follow-up, a recognised duplicate or in quarantine), ``451``
 when it could not be stored now, so the MTA keeps it and retries. The message
@@ -15,16 +16,22 @@ import asyncio
 import logging
 import signal
 import socket
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable
 
 import click
 
-from .commands import store_messages
 from .settings import read_intake_settings
+from .store_workers import store_in_process, store_pool
 
 log = logging.getLogger(__name__)
 
-STORE_THREADS = 2  # transactions at the same time; messages arriving meanwhile wait and go together
+# Batches stored at the same time; messages arriving meanwhile wait and go together.
+STORE_PROCESSES = 2
+# While another batch is being stored, how long a free store process waits for its
+# share of the messages (see GroupCommit) before it takes those waiting.
+LINGER_SECONDS = 0.005
 DRAIN_SECONDS = 30  # on SIGTERM, how long messages being stored get to finish
 RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
 
@@ -32,21 +39,34 @@ RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
 class GroupCommit:
     """Stores the messages of all LMTP sessions in shared transactions (group commit).
 
-    A message is handed to a store thread at once when one is free; messages
-    that arrive while every thread is busy wait and go together, up to
-    ``batch_size`` in one transaction. Each sender is answered only after the
-    transaction holding its message is committed. A batch that fails is
-    stored again message by message (:func:`store_messages`), so one bad
-    message fails alone.
+    A message is handed to a store process at once when every process is free;
+    messages that arrive while one is busy wait and go together, up to
+    ``batch_size`` in one transaction. A batch takes at most its share of the
+    messages in flight (waiting or being stored, divided by the processes), and
+    while another batch is being stored a free process waits up to
+    ``LINGER_SECONDS`` for that share: the senders of a batch just answered send
+    their next messages at once, and they are stored in balanced batches
+    instead of one alone followed by all the others (each transaction's commit
+    is a disk flush, so small batches cost most).
+
+    Each sender is answered only after the transaction holding its message is
+    committed. A batch that fails is stored again message by message
+    (:func:`~helpdesk_email.commands.store_messages`), so one bad message fails
+    alone. If a store process dies, the messages it held are answered with the
+    failure (the MTA retries them) and ``new_pool()`` gives the processes that
+    store from then on.
     """
 
-    def __init__(self, env, executor: ThreadPoolExecutor, threads: int, batch_size: int):
-        self.env = env
-        self.executor = executor
-        self.threads = threads
+    def __init__(self, pool: Executor, new_pool: Callable[[], Executor], processes: int,
+                 batch_size: int):
+        self.pool = pool
+        self.new_pool = new_pool
+        self.processes = processes
         self.batch_size = batch_size
         self.waiting: list[tuple[bytes, asyncio.Future]] = []
-        self.running = 0
+        self.running = 0  # batches being stored
+        self.storing = 0  # messages in them
+        self._linger: asyncio.TimerHandle | None = None
 
     async def store(self, raw: bytes):
         """The outcome of ``raw`` once committed; raises what storing it raised."""
@@ -55,18 +75,52 @@ class GroupCommit:
         self._dispatch()
         return await stored
 
-    def _dispatch(self) -> None:
-        while self.waiting and self.running < self.threads:
-            batch, self.waiting = (self.waiting[:self.batch_size],
-                                   self.waiting[self.batch_size:])
+    def _dispatch(self, lingered: bool = False) -> None:
+        while self.waiting and self.running < self.processes:
+            in_flight = len(self.waiting) + self.storing
+            share = min(self.batch_size, -(-in_flight // self.processes))
+            if self.running and not lingered and len(self.waiting) < share:
+                if self._linger is None:
+                    self._linger = asyncio.get_running_loop().call_later(
+                        LINGER_SECONDS, self._linger_over)
+                return
+            if self._linger is not None:
+                self._linger.cancel()
+                self._linger = None
+            batch, self.waiting = self.waiting[:share], self.waiting[share:]
             self.running += 1
-            done = asyncio.get_running_loop().run_in_executor(
-                self.executor, store_messages, self.env, [raw for raw, _ in batch])
-            done.add_done_callback(lambda task, batch=batch: self._answer(batch, task))
+            self.storing += len(batch)
+            pool, done = self._submit([raw for raw, _ in batch])
+            done.add_done_callback(
+                lambda task, batch=batch, pool=pool: self._answer(batch, task, pool))
 
-    def _answer(self, batch, task: asyncio.Future) -> None:
+    def _linger_over(self) -> None:
+        self._linger = None
+        self._dispatch(lingered=True)
+
+    def _submit(self, raws: list[bytes]) -> tuple[Executor, asyncio.Future]:
+        """Hand ``raws`` to a store process: the pool it went to, and its future."""
+        loop = asyncio.get_running_loop()
+        try:
+            return self.pool, loop.run_in_executor(self.pool, store_in_process, raws)
+        except BrokenProcessPool:  # a process died while idle
+            self._replace(self.pool)
+            return self.pool, loop.run_in_executor(self.pool, store_in_process, raws)
+
+    def _replace(self, broken: Executor) -> None:
+        """New store processes instead of ``broken`` (once, however many batches it failed)."""
+        if broken is not self.pool:
+            return
+        log.error("a store process stopped unexpectedly; starting new ones")
+        self.pool = self.new_pool()
+        broken.shutdown(wait=False)
+
+    def _answer(self, batch, task: asyncio.Future, pool: Executor) -> None:
         self.running -= 1
+        self.storing -= len(batch)
         error = task.exception()
+        if isinstance(error, BrokenProcessPool):
+            self._replace(pool)
         results = [error] * len(batch) if error else task.result()
         for (_raw, stored), result in zip(batch, results, strict=True):
             if stored.done():  # the session went away meanwhile
@@ -115,7 +169,8 @@ class IntakeHandler:
             await asyncio.wait(set(self.in_flight), timeout=timeout)
 
 
-async def serve(env, host: str, port: int, size_limit: int, batch_size: int) -> None:
+async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
+                processes: int = STORE_PROCESSES) -> None:
     """Listen until SIGTERM or SIGINT, then let the messages being stored finish."""
     from .lmtp_server import HelpdeskLMTP  # aiosmtpd: imported only by this command
 
@@ -123,8 +178,11 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int) -> 
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="lmtp-store")
-    handler = IntakeHandler(GroupCommit(env, executor, STORE_THREADS, batch_size))
+    # Started (and their ini read) before listening: the first messages wait for nothing.
+    pool = store_pool(env.config_uri, processes)
+    group = GroupCommit(pool, lambda: store_pool(env.config_uri, processes, wait=False),
+                        processes, batch_size)
+    handler = IntakeHandler(group)
     connections: set[HelpdeskLMTP] = set()
     hostname = socket.gethostname()  # not getfqdn(): that may wait on DNS
     try:
@@ -133,7 +191,7 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int) -> 
                                  data_size_limit=size_limit, ident="helpdesk LMTP"),
             host, port)
     except OSError as exc:
-        executor.shutdown()
+        pool.shutdown()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
                                    ) from None
     try:
@@ -146,7 +204,7 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int) -> 
         for connection in list(connections):
             connection.say_goodbye()
         await server.wait_closed()
-        executor.shutdown(wait=True)
+        group.pool.shutdown(wait=True)
     click.echo("stopped")
 
 
@@ -154,11 +212,20 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int) -> 
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8024, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port, printed once listening).")
+@click.option("--processes", type=click.IntRange(1, 64),
+              help="Store processes: batches stored at the same time "
+                   f"[default: {STORE_PROCESSES}; 1 on SQLite, which writes one at a time].")
 @click.pass_obj
-def lmtp(env, host, port):
+def lmtp(env, host, port, processes):
     """Receive mail over LMTP (Postfix lmtp: transport); stop with SIGTERM."""
+    from sqlalchemy.engine import make_url
+
     intake = read_intake_settings(env.settings)  # also checks the ini
-    asyncio.run(serve(env, host, port, intake.max_message_size, intake.batch_size))
+    if processes is None:
+        sqlite = make_url(env.settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
+        processes = 1 if sqlite else STORE_PROCESSES
+    asyncio.run(serve(env, host, port, intake.max_message_size, intake.batch_size,
+                      processes))
 
 
 def _first_line(reason) -> str:

@@ -1,0 +1,106 @@
+"""Processes that store ``helpdesk lmtp``'s batches, each with its own database connection.
+
+Storing a batch is Python work (parsing, the lifecycle, the ORM) between waits for
+the database. In threads of the listener's process, two batches would take turns
+holding the interpreter lock; in processes of their own they run side by side, on
+as many cores as there are, while the listener keeps answering its sessions.
+
+Each process reads the ini file once (:func:`_start`), as every ``helpdesk``
+command does, and then stores what it is handed with
+:func:`~helpdesk_email.commands.store_messages`. Ctrl-C is left to the listener
+(see :func:`_start`), which lets the batches being stored finish before it shuts
+the processes down.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Sequence
+
+from .intake import TemporaryFailure, temporary_failure
+
+log = logging.getLogger(__name__)
+
+PARENT_CHECK_SECONDS = 1.0  # how often a store process looks whether its listener lives
+
+_env = None  # the CommandEnv of this store process (set by _start)
+
+
+def store_pool(config_uri: str, processes: int, wait: bool = True) -> ProcessPoolExecutor:
+    """``processes`` store processes for the ini file at ``config_uri``. With ``wait``,
+    all are started and ready (their ini read, their plugins loaded) when this
+    returns, and one that cannot start raises what it raised; without, they start
+    with the first batches handed to them."""
+    pool = ProcessPoolExecutor(max_workers=processes,
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start, initargs=(config_uri, os.getpid()))
+    if not wait:
+        return pool
+    try:
+        for ready in [pool.submit(_ready) for _ in range(processes)]:
+            ready.result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    return pool
+
+
+def store_in_process(raws: Sequence[bytes]) -> list:
+    """In a store process: :func:`~helpdesk_email.commands.store_messages`, with each
+    failure turned into one the listener can receive (a database error becomes
+    :class:`~helpdesk_email.intake.TemporaryFailure` with its first line; any other
+    a ``RuntimeError`` naming it, already logged here with its traceback)."""
+    from .commands import store_messages
+
+    return [_sendable(result) for result in store_messages(_env, raws)]
+
+
+def _start(config_uri: str, listener: int) -> None:
+    """Initialise a store process. Ctrl-C (SIGINT to the terminal's whole process
+    group) is left to the listener, which lets the batches being stored finish;
+    SIGTERM ends the process (the pool itself stops its processes with it), its
+    batch rolled back and answered 451 by the listener. The process also ends by
+    itself if the listener ends without stopping it."""
+    global _env
+    from pyramid_helpdesk.cli import CommandEnv
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(listener,), daemon=True,
+                     name="end-with-listener").start()
+    _env = CommandEnv(config_uri)
+
+
+def _end_with(listener: int) -> None:
+    """Exit once the process ``listener`` (the parent) is gone, killed say, even
+    before this one started: the queue this process reads from
+    stays open while its siblings live, so it would wait for work forever. A batch
+    it was storing is rolled back with the connection; its senders had no answer."""
+    while os.getppid() == listener:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _ready() -> bool:
+    """Load the ini's settings and plugins and import what storing needs, so that the
+    first message does not wait for it."""
+    from . import commands, intake  # noqa: F401 - imported for their import time
+
+    _env.plugins  # noqa: B018 - loads settings and plugins
+    return True
+
+
+def _sendable(result):
+    """``result`` as it can cross to the listener (see :func:`store_in_process`)."""
+    if not isinstance(result, BaseException) or isinstance(result, TemporaryFailure):
+        return result
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(result, DBAPIError):
+        return temporary_failure(result)
+    log.error("a message could not be stored", exc_info=result)
+    return RuntimeError(f"{type(result).__name__}: {result}")
