@@ -24,9 +24,9 @@ def mail_intake(env, dbsession):
 def store_message(env, raw: bytes):
     """Ingest one message in its own transaction; commit failures surface as exceptions.
 
-    A unique-key conflict with a transaction that ran at the same time (two
-    messages of a new sender stored at once, on PostgreSQL) is tried once more:
-    the second attempt finds what the other one wrote.
+    A conflict with a transaction that ran at the same time (two messages of a
+    new sender stored at once, on PostgreSQL, or two replies to one ticket) is
+    tried once more: the second attempt finds what the other one wrote.
     """
     def store():
         with env.transaction() as dbsession:
@@ -36,16 +36,20 @@ def store_message(env, raw: bytes):
 
 
 def _once_more_on_conflict(store):
-    """``store()``, tried once more after a unique-key conflict (an IntegrityError)."""
+    """``store()``, tried once more after a conflict with a transaction that ran at the
+    same moment: a unique key it wrote too (an IntegrityError), or a ticket it changed
+    (a reply to the same ticket, :class:`~pyramid_helpdesk.errors.StaleTicket`)."""
     from sqlalchemy.exc import IntegrityError
+
+    from pyramid_helpdesk.errors import StaleTicket
 
     try:
         return store()
     except Exception as exc:
         cause = exc.__cause__ if exc.__cause__ is not None else exc
-        if not isinstance(cause, IntegrityError):
+        if not isinstance(cause, (IntegrityError, StaleTicket)):
             raise
-        log.info("a concurrent transaction wrote the same key; trying again")
+        log.info("a concurrent transaction wrote the same key or ticket; trying again")
     return store()
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from pyramid_helpdesk.attachments.store import Upload
 from pyramid_helpdesk.db.types import utcnow
-from pyramid_helpdesk.errors import DomainError, InvalidOperation
+from pyramid_helpdesk.errors import DomainError, InvalidOperation, StaleTicket
 from pyramid_helpdesk.intake.models import IntakeItem, IntakeStatus
 from pyramid_helpdesk.intake.services import Fate, IntakeJournal
 from pyramid_helpdesk.people.models import Person
@@ -118,6 +118,8 @@ class MailIntake:
                 return self._ingest_many(raws)
         except DBAPIError as exc:
             raise temporary_failure(exc) from exc
+        except StaleTicket as exc:
+            raise _changed_meanwhile(exc) from exc
 
     def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
         entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
@@ -150,6 +152,8 @@ class MailIntake:
                 return [outcome for outcome, _fate in attempts]
         except DBAPIError as exc:
             raise temporary_failure(exc) from exc
+        except StaleTicket as exc:
+            raise _changed_meanwhile(exc) from exc
 
     def retry(self, item: IntakeItem) -> Outcome:
         """Process a quarantined item again (after a fix, or once its sender is known)."""
@@ -284,6 +288,8 @@ class MailIntake:
         try:
             with self.dbsession.begin_nested():
                 outcome, ticket_id = store()
+        except StaleTicket:
+            raise  # another transaction changed the ticket: stored again later, not held
         except (Quarantine, MalformedMessage, DomainError) as exc:
             return self._quarantined(item_id, str(exc), summary)
         except DBAPIError:
@@ -460,6 +466,14 @@ class MailIntake:
 _FAILED_RECIPIENT = re.compile(
     rb"^(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
     re.IGNORECASE | re.MULTILINE)
+
+
+def _changed_meanwhile(exc: StaleTicket) -> TemporaryFailure:
+    """The retry-later failure for a ticket another transaction changed meanwhile (a
+    reply to it stored at the same moment by another process): the message is
+    stored again, in a new transaction that reads the ticket as it is now."""
+    return TemporaryFailure(f"ticket {exc.number} was changed by another transaction "
+                            "at the same moment")
 
 
 def temporary_failure(exc: DBAPIError) -> TemporaryFailure:
