@@ -2,7 +2,7 @@
 
 Each message is stored through the one intake pipeline
 (:func:`~helpdesk_email.commands.store_messages`) by a store process
-(:mod:`.store_workers`, ``--processes``, default 2), together with the messages
+(:mod:`.store_workers`, ``--processes``: 2, or 1 on SQLite), together with the messages
 of other sessions that arrived meanwhile (a group commit, up to
 ``helpdesk.email.batch_size`` in one transaction), then answered once per
 recipient, as LMTP requires: ``250`` once it is committed
