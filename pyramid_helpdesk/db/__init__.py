@@ -64,6 +64,13 @@ def _configure_sqlite(engine):
 _HOLDS_WRITE_LOCK = "helpdesk_holds_write_lock"
 
 
+def holds_write_lock(dbsession) -> bool:
+    """Whether ``dbsession``'s transaction holds SQLite's write lock (it began with
+    ``BEGIN IMMEDIATE``, see :func:`writer_engine`): no other transaction can insert
+    until it ends, so it may choose new rows' ids itself. Begins the transaction."""
+    return bool(dbsession.connection().info.get(_HOLDS_WRITE_LOCK))
+
+
 def writer_engine(engine):
     """The same engine, whose transactions take the write lock at once on SQLite."""
     if engine.dialect.name != "sqlite":

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.models import Attachment
 from ..attachments.store import AttachmentStore, Upload
+from ..db import holds_write_lock
 from ..db.types import utcnow
 from ..errors import InvalidOperation, StaleTicket, TransitionNotAllowed
 from ..groups.models import ServiceGroup
@@ -597,20 +598,28 @@ class TicketService:
         return find_people_by_email(self.dbsession, addresses)
 
     def _next_ticket_id(self) -> int | None:
-        """Inside :meth:`batch_lookups`, the id the next new ticket gets, so that its
-        number goes in with its INSERT; ``None`` elsewhere (the INSERT gives the id).
+        """The id the next new ticket gets, so that its number (and all else) goes in
+        with its INSERT, not with an UPDATE after it; ``None`` when the INSERT must
+        give it.
 
-        SQLite: one past the highest id, read once per batch (the batch holds the
-        write lock, so nobody else inserts meanwhile: what SQLite itself would
-        choose). PostgreSQL: the next value of the id's sequence.
+        PostgreSQL: the next value of the id's sequence (reserved for a batch by
+        :meth:`reserve_ticket_ids`). SQLite, in a transaction that holds the write
+        lock (a web request's, a batch's): one past the highest id, what SQLite
+        itself would choose, since nobody else inserts meanwhile; inside
+        :meth:`batch_lookups` read once per batch, elsewhere read each time, after
+        flushing what is pending. Otherwise ``None``.
         """
-        if self._lookups is None:
-            return None
         dialect = self.dbsession.get_bind().dialect.name
         if dialect == "postgresql":
-            reserved = self._lookups.get("reserved_ticket_ids")
+            reserved = self._lookups.get("reserved_ticket_ids") if self._lookups else None
             return reserved.pop(0) if reserved else self._sequence_values(1)[0]
-        return self._next_row_id(Ticket.__table__) if dialect == "sqlite" else None
+        if dialect != "sqlite":
+            return None
+        if self._lookups is not None:
+            return self._next_row_id(Ticket.__table__)
+        if not holds_write_lock(self.dbsession):
+            return None
+        return (self.dbsession.scalar(select(func.max(Ticket.id))) or 0) + 1
 
     def _next_row_id(self, table: Table) -> int:
         """SQLite, inside :meth:`batch_lookups`: the id the next new row of ``table``
