@@ -148,8 +148,22 @@ def test_add_and_subtract_step_like_the_reference(data):
     calendar, anchor = data.draw(calendars())
     start = data.draw(instants(anchor, calendar.zone))
     duration = data.draw(durations)
-    assert calendar.add(start, duration) == reference_add(calendar, start, duration)
-    assert calendar.subtract(start, duration) == reference_subtract(calendar, start, duration)
+    agree(lambda: calendar.add(start, duration),
+          lambda: reference_add(calendar, start, duration))
+    agree(lambda: calendar.subtract(start, duration),
+          lambda: reference_subtract(calendar, start, duration))
+
+
+def agree(computed, reference) -> None:
+    """The same instant, or both run into a year the calendar has no data for (a
+    drawn week with few open minutes, around a long holiday near the year's end)."""
+    try:
+        expected = reference()
+    except CalendarUnknown:
+        with pytest.raises(CalendarUnknown):
+            computed()
+        return
+    assert computed() == expected
 
 
 @PROPERTY
