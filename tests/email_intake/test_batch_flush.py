@@ -3,6 +3,7 @@ each message would have stored alone, and a row that fails only when written sti
 costs its own message alone."""
 from __future__ import annotations
 
+import contextlib
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -26,22 +27,33 @@ def ingest_many(helpdesk, *raws: bytes) -> list[str]:
     return [outcome.action for outcome in outcomes]
 
 
+class Corrupt:
+    """Gives a ticket named "Corrupt" a priority that passes in Python and fails only
+    when its row is written."""
+
+    @hookimpl
+    def helpdesk_ticket_created(self, ticket, event, helpdesk):
+        if ticket.subject == "Corrupt":
+            ticket.priority = "not a priority"
+
+
+@contextlib.contextmanager
+def corrupting(helpdesk):
+    """:class:`Corrupt` registered for the block."""
+    helpdesk.plugins.manager.register(Corrupt(), name="corrupt")
+    try:
+        yield
+    finally:
+        helpdesk.plugins.manager.unregister(name="corrupt")
+
+
 def test_a_message_whose_rows_fail_only_when_written_is_quarantined_alone(helpdesk, staff):
     """The hook's bad value passes while the message is stored and fails at the batch's
     flush: the batch is processed again, one savepoint per message."""
-    class Corrupt:
-        @hookimpl
-        def helpdesk_ticket_created(self, ticket, event, helpdesk):
-            if ticket.subject == "Corrupt":
-                ticket.priority = "not a priority"
-
-    helpdesk.plugins.manager.register(Corrupt(), name="corrupt")
-    try:
+    with corrupting(helpdesk):
         outcomes = ingest_many(helpdesk, message(subject="Printer jams", message_id="f-1"),
                                message(subject="Corrupt", message_id="f-2"),
                                message(subject="VPN drops", message_id="f-3"))
-    finally:
-        helpdesk.plugins.manager.unregister(name="corrupt")
 
     assert outcomes == ["created", "quarantined", "created"]
     assert sorted(helpdesk.dbsession.scalars(select(Ticket.subject))) == [
@@ -123,22 +135,13 @@ def test_after_a_failed_batch_a_cc_is_linked_to_the_account_written_again(helpde
     """The batch fails at its flush and each message is processed again alone: the CC
     who wrote earlier in the batch is linked to the account written the second time, not
     to the one rolled back with the batch."""
-    class Corrupt:
-        @hookimpl
-        def helpdesk_ticket_created(self, ticket, event, helpdesk):
-            if ticket.subject == "Corrupt":
-                ticket.priority = "not a priority"
-
-    helpdesk.plugins.manager.register(Corrupt(), name="corrupt")
-    try:
+    with corrupting(helpdesk):
         outcomes = ingest_many(
             helpdesk,
             message(subject="Projector", message_id="again-1", sender="Ada <ada@example.net>"),
             message(subject="Projector too", message_id="again-2", sender="Bo <bo@example.net>",
                     Cc="Ada <ada@example.net>"),
             message(subject="Corrupt", message_id="again-3"))
-    finally:
-        helpdesk.plugins.manager.unregister(name="corrupt")
 
     assert outcomes == ["created", "created", "quarantined"]
     ada = helpdesk.dbsession.scalars(select(Person).where(
