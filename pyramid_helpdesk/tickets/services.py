@@ -676,11 +676,9 @@ class TicketService:
         return {name: sorted(values) for name, values in ids.items()}
 
     def _sequence_values(self, count: int) -> list[int]:
-        """``count`` new values of the ticket id's sequence (PostgreSQL), in order."""
-        sequence = func.pg_get_serial_sequence("tickets", "id")
-        with self.dbsession.no_autoflush:  # what is pending goes with the next ticket
-            return sorted(self.dbsession.scalars(
-                select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
+        """``count`` new values of the ticket id's sequence (PostgreSQL), in order;
+        what is pending is not flushed (it goes with the next ticket)."""
+        return self._table_sequence_values({Ticket.__table__: count})[Ticket.__tablename__]
 
     def _begin(self, ticket: Ticket, operation: str, expected_version: int | None) -> datetime:
         """Check version and transition; return the time of the change."""
