@@ -63,3 +63,22 @@ def test_a_lone_session_has_each_message_stored_at_once_alone():
     pool = RecordingPool(0.001)
     run_senders(GroupCommit(pool, lambda: pool, 2, 50), senders=1, messages=5)
     assert pool.sizes == [1, 1, 1, 1, 1]
+
+
+def test_messages_on_their_way_are_waited_for_and_stored_together(monkeypatch):
+    # One store process (SQLite) and 20 sessions that each begin their next message as
+    # soon as they are answered: with the sessions in a transaction counted, each batch
+    # holds all 20 instead of the first arrival alone, then the 19 others.
+    monkeypatch.setattr("helpdesk_email.lmtp.LINGER_SECONDS", 5.0)  # never the limit here
+    pool = RecordingPool(0.001)
+    sending = {"sessions": 20}
+    group = GroupCommit(pool, lambda: pool, 1, 50, lambda: sending["sessions"])
+    answers = run_senders(group, senders=20, messages=5)
+    assert pool.sizes == [20] * 5
+    assert answers == [[f"stored {s}-{n}" for n in range(5)] for s in range(20)]
+
+
+def test_without_sessions_on_their_way_a_free_process_takes_the_first_arrival():
+    pool = RecordingPool(0.001)
+    run_senders(GroupCommit(pool, lambda: pool, 1, 50), senders=20, messages=5)
+    assert pool.sizes[0] == 1

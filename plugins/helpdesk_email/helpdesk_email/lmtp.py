@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 # Batches stored at the same time; messages arriving meanwhile wait and go together.
 STORE_PROCESSES = 2
-# While another batch is being stored, how long a free store process waits for its
-# share of the messages (see GroupCommit) before it takes those waiting.
+# How long a free store process waits for its share of the messages on their way
+# (see GroupCommit) before it takes those waiting.
 LINGER_SECONDS = 0.005
 DRAIN_SECONDS = 30  # on SIGTERM, how long messages being stored get to finish
 RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
@@ -39,15 +39,16 @@ RETRY_LATER = "451 4.3.0 The message could not be stored now, try again later"
 class GroupCommit:
     """Stores the messages of all LMTP sessions in shared transactions (group commit).
 
-    A message is handed to a store process at once when every process is free;
-    messages that arrive while one is busy wait and go together, up to
-    ``batch_size`` in one transaction. A batch takes at most its share of the
-    messages in flight (waiting or being stored, divided by the processes), and
-    while another batch is being stored a free process waits up to
-    ``LINGER_SECONDS`` for that share: the senders of a batch just answered send
-    their next messages at once, and they are stored in balanced batches
-    instead of one alone followed by all the others (each transaction's commit
-    is a disk flush, so small batches cost most).
+    Messages that arrive while the store processes are busy wait and go
+    together, up to ``batch_size`` in one transaction. A batch takes at most
+    its share of the messages in flight, divided by the processes: those
+    waiting or being stored, or, when more, the sessions that have begun a
+    message (``open_transactions()``, MAIL accepted and no answer to DATA yet).
+    A free process waits up to ``LINGER_SECONDS`` for that share: the senders
+    of a batch just answered send their next messages at once, and they are
+    stored in balanced batches instead of one alone followed by all the others
+    (each transaction's commit is a disk flush, so small batches cost most). A
+    lone session's message has no one to wait for and goes at once.
 
     Each sender is answered only after the transaction holding its message is
     committed. A batch that fails is stored again message by message
@@ -58,7 +59,7 @@ class GroupCommit:
     """
 
     def __init__(self, pool: Executor, new_pool: Callable[[], Executor], processes: int,
-                 batch_size: int):
+                 batch_size: int, open_transactions: Callable[[], int] = lambda: 0):
         self.pool = pool
         self.new_pool = new_pool
         self.processes = processes
@@ -66,6 +67,7 @@ class GroupCommit:
         self.waiting: list[tuple[bytes, asyncio.Future]] = []
         self.running = 0  # batches being stored
         self.storing = 0  # messages in them
+        self.open_transactions = open_transactions
         self._linger: asyncio.TimerHandle | None = None
 
     async def store(self, raw: bytes):
@@ -77,9 +79,9 @@ class GroupCommit:
 
     def _dispatch(self, lingered: bool = False) -> None:
         while self.waiting and self.running < self.processes:
-            in_flight = len(self.waiting) + self.storing
+            in_flight = max(len(self.waiting) + self.storing, self.open_transactions())
             share = min(self.batch_size, -(-in_flight // self.processes))
-            if self.running and not lingered and len(self.waiting) < share:
+            if not lingered and len(self.waiting) < share:
                 if self._linger is None:
                     self._linger = asyncio.get_running_loop().call_later(
                         LINGER_SECONDS, self._linger_over)
@@ -180,10 +182,11 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
         loop.add_signal_handler(signum, stopping.set)
     # Started (and their ini read) before listening: the first messages wait for nothing.
     pool = store_pool(env.config_uri, processes)
-    group = GroupCommit(pool, lambda: store_pool(env.config_uri, processes, wait=False),
-                        processes, batch_size)
-    handler = IntakeHandler(group)
     connections: set[HelpdeskLMTP] = set()
+    group = GroupCommit(pool, lambda: store_pool(env.config_uri, processes, wait=False),
+                        processes, batch_size,
+                        lambda: sum(connection.in_transaction for connection in connections))
+    handler = IntakeHandler(group)
     hostname = socket.gethostname()  # not getfqdn(): that may wait on DNS
     try:
         server = await loop.create_server(

@@ -25,6 +25,12 @@ class HelpdeskLMTP(LMTP):
         self.connections = connections
         self._replies_due = 0
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this session has begun a message (MAIL accepted) that has had no
+        answer to its DATA yet: one more message on its way to be stored."""
+        return self.envelope is not None and self.envelope.mail_from is not None
+
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self.connections.add(self)
