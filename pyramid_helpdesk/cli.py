@@ -334,11 +334,11 @@ def plugins(env: CommandEnv):
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
 @click.pass_obj
 def worker(env: CommandEnv, once):
-    """Check service-level targets, and deliver queued notifications through the
-    active notifiers."""
+    """Run the plugins' background tasks (the e-mail journal), check service-level
+    targets, and deliver queued notifications through the active notifiers."""
     from .db.types import utcnow
     from .notifications.delivery import DeliveryReport, deliver_due
     from .reports.summary import compact as compact_report_summary
@@ -352,7 +352,9 @@ def worker(env: CommandEnv, once):
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     total = DeliveryReport()
     while not stopping:
-        # Warnings and breaches first, committed, so their mail goes out in this pass.
+        # The plugins' tasks first: what they queue (an acknowledgement) goes out in this pass.
+        tasks_handled = sum(run_worker_task(task, env, log) for task in env.plugins.worker_tasks)
+        # Then warnings and breaches, committed, so that their mail goes out in this pass.
         with env.transaction() as dbsession:
             checked = check_targets(dbsession, calendar_for(settings), settings, env.plugins,
                                     utcnow())
@@ -371,11 +373,33 @@ def worker(env: CommandEnv, once):
         if report.handled:
             log.info("delivered %s, retrying %s, failed %s",
                      report.sent, report.retried, report.failed)
+        if report.handled or tasks_handled:
             continue
         if once:
             break
         time.sleep(settings.worker_poll_interval.total_seconds())
     click.echo(f"sent {total.sent}, to retry {total.retried}, failed {total.failed}")
+
+
+def run_worker_task(task, env: CommandEnv, log: logging.Logger) -> int:
+    """One pass of a plugin's worker task: how many items it handled.
+
+    An unreachable database stops the worker as it does in the worker's own
+    steps; any other failure is logged and the task counts as having handled
+    nothing (it is tried again on the next pass, the other tasks still run).
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        handled = task.run(env)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        log.exception("worker task %s failed", task.name)
+        return 0
+    if handled:
+        log.info("worker task %s handled %s", task.name, handled)
+    return handled or 0
 
 
 def run() -> None:

@@ -107,6 +107,41 @@ def helpdesk_register_commands():
     """
 
 
+@hookspec
+def helpdesk_register_worker_tasks(settings):
+    """Return background tasks for ``helpdesk worker`` to run on every pass.
+
+    Called once at start-up with ``settings``, the parsed
+    :class:`~pyramid_helpdesk.settings.HelpdeskSettings` (validate your own
+    keys here, so that a wrong value stops start-up). Return a list of
+    objects with a ``name`` attribute (unique among all plugins' tasks) and a
+    method ``run(env) -> int`` (see
+    :class:`~pyramid_helpdesk.plugin.registry.WorkerTask`); every active
+    plugin's tasks run, in the order ``helpdesk.plugins`` lists the plugins.
+
+    ``env`` is the :class:`~pyramid_helpdesk.cli.CommandEnv` of the worker:
+    ``settings``, ``plugins``, ``transaction()`` (a database session committed
+    when the block ends) and ``tickets(dbsession)``. ``run`` does one batch of
+    work in transactions of its own and returns how many items it handled.
+    The worker runs the tasks at the start of each pass, before the
+    service-level check and the delivery of notifications, so that mail a
+    task queues (an acknowledgement of a ticket it made) goes out in the same
+    pass. While any task or the delivery handled something, the next pass
+    starts at once; otherwise the worker sleeps ``helpdesk.worker.poll_interval``
+    (``helpdesk worker --once`` stops instead).
+
+    A task that raises because the database cannot be reached
+    (:class:`sqlalchemy.exc.OperationalError` or ``InterfaceError``) stops
+    the worker with one line, as the worker's own steps do. Any other
+    exception is logged with its traceback and the pass goes on with the
+    other tasks: the task is tried again on the next pass.
+    The e-mail plugin registers ``email-journal``: the messages
+    ``helpdesk mailgate`` journalled become tickets, follow-ups or quarantined items.
+
+    .. versionadded:: 0.4
+    """
+
+
 # -- question hooks ------------------------------------------------------------
 
 

@@ -1,13 +1,14 @@
-"""What plugins registered at start-up: channels, notifiers, routing strategies.
+"""What plugins registered at start-up: channels, notifiers, routing strategies,
+worker tasks.
 
 :class:`PluginRegistry` lives on the Pyramid registry as
 ``registry.helpdesk_plugins``; services read the active notifiers and the
-ordered routing strategies from it.
+ordered routing strategies from it, ``helpdesk worker`` its tasks.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pluggy
 
@@ -22,6 +23,16 @@ class Channel:
     title: str
 
 
+class WorkerTask(Protocol):
+    """Background work registered through ``helpdesk_register_worker_tasks``."""
+
+    name: str
+
+    def run(self, env: Any) -> int:
+        """Do one batch of work with ``env`` (a :class:`~pyramid_helpdesk.cli.CommandEnv`),
+        in transactions of its own; return how many items it handled (0: nothing to do)."""
+
+
 @dataclass
 class PluginRegistry:
     """The plugin manager of one app and what its plugins registered."""
@@ -30,6 +41,7 @@ class PluginRegistry:
     channels: dict[str, Channel] = field(default_factory=dict)
     notifiers: dict[str, Any] = field(default_factory=dict)
     strategies: list[Any] = field(default_factory=list)
+    worker_tasks: list[WorkerTask] = field(default_factory=list)
 
     @property
     def hook(self) -> Any:
@@ -45,6 +57,8 @@ class PluginRegistry:
         strategies = _by_name(
             hook.helpdesk_register_routing_strategies(settings=settings), "routing strategy"
         )
+        worker_tasks = _by_name(
+            hook.helpdesk_register_worker_tasks(settings=settings), "worker task")
         return cls(
             manager=manager,
             channels=channels,
@@ -52,6 +66,7 @@ class PluginRegistry:
             strategies=list(
                 _select(strategies, settings.routing, "helpdesk.routing").values()
             ),
+            worker_tasks=list(worker_tasks.values()),
         )
 
 
