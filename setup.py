@@ -61,7 +61,7 @@ setup(
     extras_require=EXTRAS,
     entry_points={
         "paste.app_factory": ["main = pyramid_helpdesk:main"],
-        "console_scripts": ["helpdesk = pyramid_helpdesk.cli:run"],
+        "console_scripts": ["helpdesk = pyramid_helpdesk.launcher:run"],
         "pyramid_helpdesk.plugins": [],
     },
     classifiers=[

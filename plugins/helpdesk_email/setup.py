@@ -18,7 +18,8 @@ setup(
     ],
     entry_points={
         "pyramid_helpdesk.plugins": ["email = helpdesk_email.plugin"],
-        # An MTA's pipe command: journals one message without loading the helpdesk.
-        "console_scripts": ["helpdesk-mailgate = helpdesk_email.spool:main"],
+        # `helpdesk mailgate`, an MTA's pipe command: journals one message without
+        # loading the helpdesk (pyramid_helpdesk/launcher.py).
+        "pyramid_helpdesk.quick_commands": ["mailgate = helpdesk_email.spool:quick_mailgate"],
     },
 )

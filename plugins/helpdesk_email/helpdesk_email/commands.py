@@ -90,9 +90,18 @@ def _unreachable(exc: BaseException) -> bool:
 
 
 @click.command("mailgate")
+@click.option("--now", is_flag=True, help="Make the ticket at once and print its number.")
 @click.pass_obj
-def mailgate(env):
-    """Store one message from standard input (an MTA pipe); exit 75 asks for a retry."""
+def mailgate(env, now):
+    """Store one message from standard input (an MTA pipe); exit 75 asks for a retry.
+
+    It is journalled, and helpdesk worker makes the ticket; with --now the ticket
+    is made in this process.
+    """
+    if not now:  # the quick command declined (the plugin listed under another name)
+        from .spool import journal_input
+
+        sys.exit(journal_input(env.settings.raw["sqlalchemy.url"]))
     from sqlalchemy.exc import DBAPIError
 
     from .intake import TemporaryFailure
@@ -168,7 +177,10 @@ def _quarantine_waiting(env, item_id: int, exc: Exception):
               help="Pause between looks at the journal when nothing waits.")
 @click.pass_obj
 def mailqueue(env, once, interval):
-    """Turn the messages helpdesk-mailgate journalled into tickets; stop with SIGTERM."""
+    """Turn the messages helpdesk mailgate journalled into tickets; stop with SIGTERM.
+
+    helpdesk worker does this too; this loop is for mail in a process of its own.
+    """
     import signal
     import threading
 

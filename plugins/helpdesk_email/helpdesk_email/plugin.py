@@ -1,5 +1,5 @@
 """The hooks of the e-mail channel: the ``email`` channel, the ``smtp`` notifier, the
-``helpdesk`` sub-commands and the staff pages (``includeme``)."""
+``helpdesk`` sub-commands, the worker's journal task and the staff pages (``includeme``)."""
 from pyramid_helpdesk import hookimpl
 from pyramid_helpdesk.plugin.registry import Channel
 
@@ -26,6 +26,16 @@ def helpdesk_register_commands():
     from .lmtp import lmtp
 
     return [mailgate, mailqueue, lmtp, fetchmail]
+
+
+@hookimpl
+def helpdesk_register_worker_tasks(settings):
+    """``email-journal``: ``helpdesk worker`` makes tickets of what ``helpdesk mailgate``
+    journalled."""
+    from .journal_task import JournalTask
+    from .settings import read_intake_settings
+
+    return [JournalTask(read_intake_settings(settings).batch_size)]
 
 
 def includeme(config):

@@ -1,11 +1,13 @@
-"""``helpdesk-mailgate``: journal one message from an MTA pipe, fast, with the driver alone.
+"""``helpdesk mailgate``: journal one message from an MTA pipe, fast, with the driver alone.
 
 An MTA runs a pipe command once per message, so its start-up is paid for every
-message. This command imports nothing but the standard library and the
-database driver (``sqlite3`` or ``psycopg``): no SQLAlchemy, no Pyramid, no plugins. It reads
-``sqlalchemy.url`` from the ini file, writes the raw bytes into the intake
-journal (``intake_items``, status ``received``) with one ``INSERT ... ON
-CONFLICT DO NOTHING`` and exits:
+message. ``helpdesk mailgate`` is a quick command of the ``helpdesk`` launcher
+(:mod:`pyramid_helpdesk.launcher`): it imports nothing but the standard library
+and the database driver (``sqlite3`` or ``psycopg``): no click, no SQLAlchemy,
+no Pyramid, no plugins. It reads ``sqlalchemy.url`` and ``helpdesk.plugins``
+from the ini file, writes the raw bytes into the intake journal
+(``intake_items``, status ``received``) with one ``INSERT ... ON CONFLICT DO
+NOTHING`` and exits:
 
 - 0 once the message is committed in the journal (it is then safely stored;
   a second delivery of it is recognised by its Message-ID, or its digest);
@@ -13,9 +15,10 @@ CONFLICT DO NOTHING`` and exits:
   unreadable ini file): the MTA keeps the message and retries;
 - 65 (``EX_DATAERR``) when standard input holds no message.
 
-``helpdesk mailqueue`` turns journalled messages into tickets, follow-ups or
-quarantined items (:meth:`helpdesk_email.intake.MailIntake.process_journalled`).
-``helpdesk mailgate`` does both steps in one process, for when a ticket
+``helpdesk worker`` (or the dedicated ``helpdesk mailqueue``) turns journalled
+messages into tickets, follow-ups or quarantined items
+(:meth:`helpdesk_email.intake.MailIntake.process_journalled`).
+``helpdesk mailgate --now`` does both steps in one process, for when a ticket
 number is wanted at once.
 """
 from __future__ import annotations
@@ -77,9 +80,9 @@ def dedupe_key(raw: bytes) -> tuple[str, str]:
     return (header_message_id(raw) or f"sha256:{sha256}")[:1000], sha256
 
 
-def database_url(config_uri: str) -> str:
-    """``sqlalchemy.url`` of the ini file's app section (``file.ini#name``, default main),
-    read as PasteDeploy reads it (``%(here)s``) and resolved when written ``env:NAME``."""
+def gate_settings(config_uri: str) -> dict[str, str]:
+    """``sqlalchemy.url`` and ``helpdesk.plugins`` of the ini file's app section
+    (``file.ini#name``, default main), read as PasteDeploy reads them (``%(here)s``)."""
     path, _, name = config_uri.partition("#")
     path = os.path.abspath(path)
     parser = configparser.ConfigParser(
@@ -87,13 +90,27 @@ def database_url(config_uri: str) -> str:
     try:
         if not parser.read(path, encoding="utf-8"):
             raise SpoolError(f"no such configuration file: {config_uri}")
-        url = parser.get(f"app:{name or 'main'}", "sqlalchemy.url", fallback="").strip()
+        return {key: parser.get(f"app:{name or 'main'}", key, fallback="")
+                for key in ("sqlalchemy.url", "helpdesk.plugins")}
     except configparser.Error as exc:
         raise SpoolError(f"cannot read {config_uri}: {' '.join(str(exc).split())}") from None
+
+
+def email_plugin_active(settings: dict[str, str]) -> bool:
+    """Whether ``helpdesk.plugins`` names this plugin: ``email``, or a dotted path in
+    ``helpdesk_email`` (other names are left to the full ``helpdesk`` command)."""
+    names = re.split(r"[\s,]+", settings.get("helpdesk.plugins", ""))
+    return any(name == "email" or name.split(".")[0] == "helpdesk_email" for name in names)
+
+
+def database_url(settings: dict[str, str]) -> str:
+    """``sqlalchemy.url`` of ``settings``, resolved when written ``env:NAME``."""
+    url = settings["sqlalchemy.url"].strip()
     if url.startswith("env:"):
-        url = os.environ.get(url[4:].strip(), "")
-    if not url:
-        raise SpoolError(f"{config_uri}: sqlalchemy.url: expected a database URL")
+        name = url[4:].strip()
+        url = os.environ.get(name, "")
+        if not url:
+            raise SpoolError(f"sqlalchemy.url: the environment variable {name} is not set")
     return url
 
 
@@ -149,29 +166,42 @@ def _journal_postgresql(url: str, row: tuple) -> bool:
     return inserted == 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``helpdesk-mailgate [-c INI]``: journal the message on standard input."""
-    args = sys.argv[1:] if argv is None else argv
-    config_uri = os.environ.get("HELPDESK_CONFIG", "development.ini")
-    if args[:1] in (["-c"], ["--config"]) and len(args) == 2:
-        config_uri = args[1]
-    elif args:
-        print("usage: helpdesk-mailgate [-c INI] < message", file=sys.stderr)
-        return EX_TEMPFAIL  # a wrong pipe command: keep the mail until it is fixed
+def quick_mailgate(config_uri: str, args: list[str]) -> int | None:
+    """``helpdesk [-c INI] mailgate``: journal the message on standard input; the exit code.
+
+    ``None`` (left to the full ``helpdesk`` command) when other words follow
+    (``--now``, ``--help``), or when the app section does not itself activate this
+    plugin and name the database (it may inherit them: ``use = config:...``).
+    """
+    if args:
+        return None
+    try:
+        settings = gate_settings(config_uri)
+        if not (email_plugin_active(settings) and settings["sqlalchemy.url"].strip()):
+            return None
+        url = database_url(settings)
+    except SpoolError as exc:
+        return _retry_later(exc)
+    return journal_input(url)
+
+
+def journal_input(url: str) -> int:
+    """Journal the message on standard input in the database at ``url``, print
+    ``queued <key>`` or ``duplicate <key>``; the exit code (0, 65 or 75)."""
     raw = sys.stdin.buffer.read()
     if not raw.strip():
-        print("helpdesk-mailgate: standard input is empty, no message to store",
+        print("helpdesk mailgate: standard input is empty, no message to store",
               file=sys.stderr)
         return EX_DATAERR
     try:
-        new = journal(database_url(config_uri), raw)
+        new = journal(url, raw)
     except SpoolError as exc:
-        print(f"helpdesk-mailgate: cannot store the message now, retry later: {exc}",
-              file=sys.stderr)
-        return EX_TEMPFAIL
+        return _retry_later(exc)
     print(f"{'queued' if new else 'duplicate'} {dedupe_key(raw)[0]}")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _retry_later(exc: SpoolError) -> int:
+    print(f"helpdesk mailgate: cannot store the message now, retry later: {exc}",
+          file=sys.stderr)
+    return EX_TEMPFAIL
