@@ -19,9 +19,10 @@ All rows read the same deterministic corpus (bench/mailcorpus.py).
   ends, as an MTA does; timed from the first send to the last answer, each message
   from its MAIL to the answer to its DATA. Reconciled with the database like ingest.
 - **mailgate cold start**: ``helpdesk -c <ini> mailgate < message`` as a new
-  process, one message each, on a migrated SQLite database; then the same with
-  ``helpdesk-mailgate -c <ini>`` (journal only), after which one
-  ``helpdesk mailqueue --once`` must turn every journalled message into a ticket.
+  process, one message each, on a migrated SQLite database (the quick command:
+  journal only), after which one ``helpdesk mailqueue --once`` must turn every
+  journalled message into a ticket; then the same with ``helpdesk mailgate --now``
+  (journal and ticket in one process).
 
 Latencies are per message and include the commit of its batch (ingest, LMTP) or the
 whole process (mailgate). Nothing here asserts a speed.
@@ -535,7 +536,7 @@ class MailgateResult:
     outputs: list[str]                  # what mailgate printed, one line per run
     python_startup_ms: float            # p50 of `python -I -c pass`, the floor of a process
     error_samples: list[str] = field(default_factory=list)
-    queue_seconds: float | None = None  # helpdesk mailqueue --once after helpdesk-mailgate
+    queue_seconds: float | None = None  # helpdesk mailqueue --once after helpdesk mailgate
 
 
 def mailgate_messages(corpus: Sequence[CorpusMessage], count: int) -> list[CorpusMessage]:
@@ -593,24 +594,13 @@ def _python_startup_ms(directory: Path, runs: int) -> float:
 
 def run_mailgate(directory: Path, corpus: Sequence[CorpusMessage], *, runs: int,
                  warmup: int = 1) -> MailgateResult:
-    """Pipe one message to a new ``helpdesk mailgate`` process, ``warmup`` + ``runs`` times."""
-    ini = _installation(directory)
-    latencies, outputs, errors, samples = _pipe_each(
-        [script("helpdesk"), "-c", str(ini), "mailgate"],
-        mailgate_messages(corpus, warmup + runs), warmup, directory)
-    return MailgateResult(Figures.from_latencies(latencies, errors, sum(latencies)), outputs,
-                          _python_startup_ms(directory, runs), samples)
-
-
-def run_fast_mailgate(directory: Path, corpus: Sequence[CorpusMessage], *, runs: int,
-                      warmup: int = 1) -> MailgateResult:
-    """Pipe one message to a new ``helpdesk-mailgate`` (journal only), ``warmup`` + ``runs``
+    """Pipe one message to a new ``helpdesk mailgate`` (journal only), ``warmup`` + ``runs``
     times; then one ``helpdesk mailqueue --once`` must make a ticket of each (an error per
     message it does not: ``queue_seconds`` is its wall time)."""
     ini = _installation(directory)
     messages = mailgate_messages(corpus, warmup + runs)
     latencies, outputs, errors, samples = _pipe_each(
-        [script("helpdesk-mailgate"), "-c", str(ini)], messages, warmup, directory)
+        [script("helpdesk"), "-c", str(ini), "mailgate"], messages, warmup, directory)
     queue_seconds, done = _wall([script("helpdesk"), "-c", str(ini), "mailqueue", "--once"],
                                 raw=b"", cwd=directory)
     summary = done.stdout.decode("utf-8", "replace").strip()
@@ -621,3 +611,15 @@ def run_fast_mailgate(directory: Path, corpus: Sequence[CorpusMessage], *, runs:
                          f"expected {expected!r}")
     return MailgateResult(Figures.from_latencies(latencies, errors, sum(latencies)), outputs,
                           _python_startup_ms(directory, runs), samples, queue_seconds)
+
+
+def run_mailgate_now(directory: Path, corpus: Sequence[CorpusMessage], *, runs: int,
+                     warmup: int = 1) -> MailgateResult:
+    """Pipe one message to a new ``helpdesk mailgate --now`` process (journal and ticket),
+    ``warmup`` + ``runs`` times."""
+    ini = _installation(directory)
+    latencies, outputs, errors, samples = _pipe_each(
+        [script("helpdesk"), "-c", str(ini), "mailgate", "--now"],
+        mailgate_messages(corpus, warmup + runs), warmup, directory)
+    return MailgateResult(Figures.from_latencies(latencies, errors, sum(latencies)), outputs,
+                          _python_startup_ms(directory, runs), samples)

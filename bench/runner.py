@@ -11,7 +11,14 @@ from pathlib import Path
 from .database import check_disposable, public_url, sqlite_url
 from .loadgen import LoadResult, run_load
 from .machine import machine_info
-from .mail import run_fast_mailgate, run_ingest, run_lmtp, run_mailgate, run_parse, warmup_corpus
+from .mail import (
+    run_ingest,
+    run_lmtp,
+    run_mailgate,
+    run_mailgate_now,
+    run_parse,
+    warmup_corpus,
+)
 from .mailcorpus import SEED as MAIL_SEED
 from .mailcorpus import describe, generate
 from .process import HOST
@@ -75,7 +82,7 @@ class Run:
         self.mail_order = [] if options.skip_mail else (
             ["mail_parse"] + [f"mail_ingest_{d}" for d in databases]
             + ([] if options.skip_lmtp else [f"mail_lmtp_{d}" for d in databases])
-            + ["mail_mailgate", "mail_fastgate"])
+            + ["mail_mailgate", "mail_mailgate_now"])
         per = f"{options.mail_batch}/txn"
         labels.update({"mail_parse": "mail parse only",
                        "mail_ingest_sqlite": f"mail ingest (sqlite, {per})",
@@ -85,7 +92,7 @@ class Run:
                        "mail_lmtp_postgresql": "mail ingest via helpdesk lmtp (postgresql, "
                                                f"c={options.lmtp_clients})",
                        "mail_mailgate": "helpdesk mailgate cold start",
-                       "mail_fastgate": "helpdesk-mailgate cold start"})
+                       "mail_mailgate_now": "helpdesk mailgate --now cold start"})
         for key in self.order + self.mail_order:
             self.rows[key] = Row(key, labels[key])
         self.corpus: list = []
@@ -174,7 +181,7 @@ class Run:
             _log(f"  {row.label}: {result.figures.per_second:.1f}/s, {result.summary()}, "
                  f"{result.figures.errors} error(s)")
         for key, run_gate in (("mail_mailgate", run_mailgate),
-                              ("mail_fastgate", run_fast_mailgate)):
+                              ("mail_mailgate_now", run_mailgate_now)):
             gate = run_gate(workdir / key, self.corpus, runs=options.mailgate_runs)
             row = self.rows[key]
             row.repeats.append(gate.figures)
@@ -246,10 +253,10 @@ class Run:
             targets.append({"label": self.rows[key].label, "unit": "messages/s",
                             "value": round(self.rows[key].per_second, 1),
                             "target": TARGET_MAIL_RATE, "higher_is_better": True})
-        for mailgate in (gate, self.rows["mail_fastgate"]):
-            targets.append({"label": f"{mailgate.label} p50", "unit": "ms",
-                            "value": round(mailgate.p50_ms, 1), "target": TARGET_MAILGATE_MS,
-                            "higher_is_better": False})
+        # The target is the MTA's pipe command; --now is shown beside it in the table.
+        targets.append({"label": f"{gate.label} p50", "unit": "ms",
+                        "value": round(gate.p50_ms, 1), "target": TARGET_MAILGATE_MS,
+                        "higher_is_better": False})
         startups = [r["python_startup_ms"] for r in self.mailgate_runs]
         queue = [r["mailqueue_once_ms"] for r in self.mailgate_runs
                  if r["mailqueue_once_ms"] is not None]
