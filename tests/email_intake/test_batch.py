@@ -2,6 +2,9 @@
 becomes exactly what it would have become alone."""
 from __future__ import annotations
 
+import gc
+
+import pytest
 from sqlalchemy import select
 
 from pyramid_helpdesk import hookimpl
@@ -107,3 +110,36 @@ def test_a_batch_that_only_quarantines_is_kept_when_its_transaction_commits(help
     assert [outcome.action for outcome in outcomes] == ["quarantined", "quarantined"]
     assert items(helpdesk) == [("only-1@mail.example.net", IntakeStatus.quarantined),
                                ("only-2@mail.example.net", IntakeStatus.quarantined)]
+
+
+def test_the_garbage_collector_is_paused_for_a_batch_and_running_again_after(
+        helpdesk, staff, monkeypatch):
+    from helpdesk_email.intake import MailIntake
+
+    seen = []
+
+    class Watching:
+        @hookimpl
+        def helpdesk_ticket_created(self, ticket, event, helpdesk):
+            seen.append(gc.isenabled())
+
+    helpdesk.plugins.manager.register(Watching(), name="watching")
+    try:
+        assert gc.isenabled()
+        ingest_many(helpdesk, message(message_id="gc-1"), message(message_id="gc-2"))
+        assert gc.isenabled()
+        gc.disable()  # paused already by someone else: left paused
+        ingest_many(helpdesk, message(message_id="gc-3"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        helpdesk.plugins.manager.unregister(name="watching")
+    assert seen == [False, False, False]
+
+    def failing(self, raws):
+        raise RuntimeError("defect")
+
+    monkeypatch.setattr(MailIntake, "_ingest_many", failing)
+    with pytest.raises(RuntimeError):
+        ingest_many(helpdesk, message(message_id="gc-4"))
+    assert gc.isenabled()
