@@ -117,7 +117,7 @@ def helpdesk_register_worker_tasks(settings):
     objects with a ``name`` attribute (unique among all plugins' tasks) and a
     method ``run(env) -> int`` (see
     :class:`~pyramid_helpdesk.plugin.registry.WorkerTask`); every active
-    plugin's tasks run, in the order ``helpdesk.plugins`` lists the plugins.
+    plugin's tasks run, one after the other, in no order a task may rely on.
 
     ``env`` is the :class:`~pyramid_helpdesk.cli.CommandEnv` of the worker:
     ``settings``, ``plugins``, ``transaction()`` (a database session committed
