@@ -21,7 +21,7 @@ QUARANTINE_PAGE = 50
 
 def journal_key(raw: bytes, external_id: str | None) -> tuple[str, str]:
     """The dedupe key of ``raw`` (the sender's identifier, else ``sha256:<digest>``) and
-    its SHA-256 digest (``helpdesk-mailgate`` derives the same without this module)."""
+    its SHA-256 digest (``helpdesk mailgate`` derives the same without this module)."""
     sha256 = hashlib.sha256(raw).hexdigest()
     return (external_id or f"sha256:{sha256}")[:1000], sha256
 

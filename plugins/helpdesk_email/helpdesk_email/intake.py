@@ -144,7 +144,7 @@ class MailIntake:
 
     def process_journalled(self, limit: int, item_id: int | None = None) -> list[Outcome]:
         """Process up to ``limit`` messages journalled but not yet processed (by
-        ``helpdesk-mailgate``), oldest first (or item ``item_id`` alone), in the
+        ``helpdesk mailgate``), oldest first (or item ``item_id`` alone), in the
         caller's transaction, as :meth:`ingest_many` does. An empty list: none waits."""
         try:
             with _collector_paused(), self.tickets.batch_lookups():
