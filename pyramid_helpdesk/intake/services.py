@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from .models import IntakeItem, IntakeStatus
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 QUARANTINE_PAGE = 50
+BACKLOG_CAP = 1000  # waiting items counted one by one, at most
 
 
 def journal_key(raw: bytes, external_id: str | None) -> tuple[str, str]:
@@ -41,6 +42,16 @@ class JournalEntry:
     status: IntakeStatus
     ticket_id: int | None
     first_in_batch: bool = True
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Items journalled and not yet processed: ``count`` (at most the cap asked for,
+    ``more`` when there are more) and when the ``oldest`` was received."""
+
+    count: int
+    more: bool
+    oldest: datetime | None
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,18 @@ class IntakeJournal:
             query = query.where(table.c.id == item_id)
         return [(found, raw) for found, raw in self.dbsession.execute(
             query.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))]
+
+    def backlog(self, cap: int = BACKLOG_CAP) -> Backlog:
+        """How many items wait to be processed (counted up to ``cap``) and when the
+        oldest of them was received: what staff see of a worker that does not run."""
+        table = IntakeItem.__table__
+        waiting = select(table.c.id, table.c.received_at).where(
+            table.c.channel == self.channel, table.c.status == IntakeStatus.received)
+        count = self.dbsession.scalar(
+            select(func.count()).select_from(waiting.limit(cap + 1).subquery()))
+        oldest = self.dbsession.scalar(
+            select(waiting.order_by(table.c.id).limit(1).subquery().c.received_at))
+        return Backlog(min(count, cap), count > cap, oldest)
 
     def raw(self, item: IntakeItem) -> bytes:
         """The journalled bytes of ``item``."""

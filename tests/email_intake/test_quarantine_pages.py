@@ -68,3 +68,27 @@ def test_the_quarantine_pages_and_their_results_speak_chinese(helpdesk, staff, i
     response = helpdesk.app.post(f"{QUARANTINE}/{item.id}/release", {"csrf_token": token},
                                  headers=chinese)
     assert "结果：已创建工单 HD-" in response.follow(headers=chinese).text
+
+
+def test_the_page_tells_staff_of_messages_still_waiting_for_the_worker(helpdesk, staff):
+    from helpdesk_email.intake import MailIntake
+    from pyramid_helpdesk.intake.services import IntakeJournal
+
+    journal = IntakeJournal(helpdesk.dbsession, "email")
+    for number in range(3):  # what helpdesk mailgate stores
+        journal.record(message(message_id=f"waiting-{number}"), f"waiting-{number}")
+    helpdesk.dbsession.commit()
+    helpdesk.login("firstline@example.org")
+    page = helpdesk.app.get(QUARANTINE)
+    notice = " ".join(page.html.select_one("p.flash").text.split())
+    assert notice.startswith("Messages waiting to become tickets: 3, the oldest received 20")
+    assert "helpdesk worker" in notice
+    chinese = helpdesk.app.get(QUARANTINE, headers={"Accept-Language": "zh-CN"})
+    chinese_notice = chinese.html.select_one("p.flash").text
+    assert chinese_notice.startswith("等待转为工单的邮件：3 封，最早的收到于 20")
+
+    assert journal.backlog(cap=2).count == 2 and journal.backlog(cap=2).more
+    MailIntake(helpdesk.tickets, helpdesk.registry.helpdesk_email).process_journalled(10)
+    helpdesk.dbsession.commit()
+    assert "waiting to become tickets" not in helpdesk.app.get(QUARANTINE).text
+    assert journal.backlog().count == 0 and journal.backlog().oldest is None

@@ -44,12 +44,14 @@ def _item(request) -> IntakeItem:
 @view_config(route_name="email.quarantine", renderer=LIST_TEMPLATE, permission="staff",
              request_method="GET")
 def quarantine_list(request):
-    """Quarantined messages, oldest first, one keyset page at a time."""
+    """Quarantined messages, oldest first, one keyset page at a time; how many
+    journalled messages still wait for ``helpdesk worker``."""
     after = request.params.get("after")
     items = _intake(request).journal.quarantined(
         after_id=int(after) if after and after.isdigit() else None)
     next_after = items[-1].id if len(items) == 50 else None
-    return {"items": items, "next_after": next_after}
+    return {"items": items, "next_after": next_after,
+            "backlog": _intake(request).journal.backlog()}
 
 
 @view_config(route_name="email.quarantine.item", renderer=ITEM_TEMPLATE, permission="staff",
