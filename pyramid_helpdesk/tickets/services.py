@@ -24,6 +24,7 @@ from ..db.types import utcnow
 from ..errors import InvalidOperation, StaleTicket, TransitionNotAllowed
 from ..groups.models import ServiceGroup
 from ..groups.services import first_line_group_id
+from ..notifications.models import Notification
 from ..notifications.services import Outbox
 from ..people.models import Person
 from ..people.services import find_by_email, find_people_by_email, normalize_email
@@ -85,6 +86,9 @@ def _numbered_table(cls: type) -> Table | None:
 
 #: :func:`_numbered_table` by mapped class, as the first flush of each class found it.
 _NUMBERED_TABLES: dict[type, Table | None] = {}
+#: The tables every new ticket writes to (SQLite: their next ids are read together).
+_NEW_TICKET_TABLES = (Ticket.__table__, Message.__table__, TicketEvent.__table__,
+                      Notification.__table__)
 
 
 @dataclass(frozen=True)
@@ -616,6 +620,7 @@ class TicketService:
         if dialect != "sqlite":
             return None
         if self._lookups is not None:
+            self._read_next_row_ids(_NEW_TICKET_TABLES)
             return self._next_row_id(Ticket.__table__)
         if not holds_write_lock(self.dbsession):
             return None
@@ -626,14 +631,25 @@ class TicketService:
         gets. One past the highest id, read once per batch: what SQLite itself would
         choose, since one transaction that has read cannot see another write (it
         fails to write instead: SQLITE_BUSY)."""
-        counters = self._lookups.setdefault("next_row_ids", {})
-        if table.name not in counters:
-            with self.dbsession.no_autoflush:
-                highest = self.dbsession.scalar(select(func.max(table.c.id)))
-            counters[table.name] = (highest or 0) + 1
+        counters = self._read_next_row_ids([table])
         row_id = counters[table.name]
         counters[table.name] += 1
         return row_id
+
+    def _read_next_row_ids(self, tables: Iterable[Table]) -> dict[str, int]:
+        """SQLite, inside :meth:`batch_lookups`: the next ids by table name, those of
+        ``tables`` not known yet read with one statement (a flush numbers the new rows
+        of several tables at once)."""
+        counters = self._lookups.setdefault("next_row_ids", {})
+        unknown = [table for table in tables if table.name not in counters]
+        if unknown:
+            with self.dbsession.no_autoflush:
+                highest = self.dbsession.execute(select(
+                    *(select(func.max(table.c.id)).scalar_subquery() for table in unknown)
+                )).one()
+            counters.update((table.name, (value or 0) + 1)
+                            for table, value in zip(unknown, highest, strict=True))
+        return counters
 
     def _number_new_rows(self, session: Session, _flush_context, _instances) -> None:
         """Before a flush (SQLite, inside :meth:`batch_lookups`): give each new row
@@ -655,6 +671,7 @@ class TicketService:
                 for instance, row_id in zip(rows, ids[table.name], strict=True):
                     instance.id = row_id
             return
+        self._read_next_row_ids(waiting)
         for table, rows in waiting.items():
             for instance in rows:
                 instance.id = self._next_row_id(table)
