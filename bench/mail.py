@@ -3,6 +3,9 @@
 All rows read the same deterministic corpus (bench/mailcorpus.py).
 
 - **parse only**: ``parse_message`` over every message, in this process.
+- **stdlib compat32 parse**: the reference TARGETS.md states its e-mail target against
+  (the stdlib's parser with ``compat32`` and explicit decoding, "~7,000/s"), over the
+  same corpus: how this machine compares with the target's; no helpdesk code runs.
 - **ingest**: ``MailIntake.ingest_many`` of the corpus in batches (``--mail-batch``,
   default 50) on a fresh migrated database, the app configured in this
   process with ``helpdesk.plugins = web email``; one transaction per batch,
@@ -30,6 +33,9 @@ whole process (mailgate). Nothing here asserts a speed.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.header
+import email.policy
 import math
 import re
 import smtplib
@@ -138,6 +144,49 @@ def run_parse(corpus: Sequence[CorpusMessage], warmup: Sequence[CorpusMessage] =
             _sample(samples, f"message {message.seq} ({message.kind}): {problem}")
     return ParseResult(Figures.from_latencies(latencies, errors + wrong, seconds), wrong,
                        samples)
+
+
+def _stdlib_parse(raw: bytes) -> None:
+    """What TARGETS.md calls the stdlib's compat32 parse with explicit decoding: the
+    message parsed with ``policy.compat32``, its Subject and From decoded (RFC 2047),
+    and every text part's payload decoded with its declared charset."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for name in ("Subject", "From"):
+        for chunk, charset in email.header.decode_header(str(message.get(name, ""))):
+            if isinstance(chunk, bytes):
+                _decode(chunk, charset)
+    for part in message.walk():
+        if not part.is_multipart() and part.get_content_maintype() == "text":
+            _decode(part.get_payload(decode=True) or b"", part.get_content_charset())
+
+
+def _decode(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(charset or "ascii", "replace")
+    except LookupError:  # a charset Python does not know
+        return data.decode("latin-1")
+
+
+def run_stdlib_parse(corpus: Sequence[CorpusMessage],
+                     warmup: Sequence[CorpusMessage] = ()) -> Figures:
+    """The reference the e-mail target is written against (TARGETS.md: "~7,000/s with
+    compat32 and explicit decoding"): :func:`_stdlib_parse` over ``warmup`` (untimed),
+    then over ``corpus`` (timed). It tells how this machine and corpus compare with the
+    target's; nothing of the helpdesk runs."""
+    for message in warmup:
+        _stdlib_parse(message.raw)
+    latencies: list[float] = []
+    errors = 0
+    started = time.perf_counter()
+    for message in corpus:
+        before = time.perf_counter()
+        try:
+            _stdlib_parse(message.raw)
+        except Exception:  # noqa: BLE001 - counted: the reference must not stop the run
+            errors += 1
+            continue
+        latencies.append(time.perf_counter() - before)
+    return Figures.from_latencies(latencies, errors, time.perf_counter() - started)
 
 
 # -- ingest -----------------------------------------------------------------------------

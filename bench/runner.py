@@ -17,6 +17,7 @@ from .mail import (
     run_mailgate,
     run_mailgate_now,
     run_parse,
+    run_stdlib_parse,
     warmup_corpus,
 )
 from .mailcorpus import SEED as MAIL_SEED
@@ -80,11 +81,12 @@ class Run:
             labels[f"floor_c{c}"] = f"floor c={c}"
         databases = ["sqlite"] + (["postgresql"] if options.database_url else [])
         self.mail_order = [] if options.skip_mail else (
-            ["mail_parse"] + [f"mail_ingest_{d}" for d in databases]
+            ["mail_parse", "mail_stdlib"] + [f"mail_ingest_{d}" for d in databases]
             + ([] if options.skip_lmtp else [f"mail_lmtp_{d}" for d in databases])
             + ["mail_mailgate", "mail_mailgate_now"])
         per = f"{options.mail_batch}/txn"
         labels.update({"mail_parse": "mail parse only",
+                       "mail_stdlib": "stdlib compat32 parse (reference)",
                        "mail_ingest_sqlite": f"mail ingest (sqlite, {per})",
                        "mail_ingest_postgresql": f"mail ingest (postgresql, {per})",
                        "mail_lmtp_sqlite": "mail ingest via helpdesk lmtp (sqlite, "
@@ -155,6 +157,9 @@ class Run:
         row.notes.extend(f"repeat {number}: {s}" for s in parse.error_samples)
         _log(f"  {row.label}: {parse.figures.per_second:.1f}/s, "
              f"{parse.figures.errors} error(s)")
+        reference = run_stdlib_parse(self.corpus, self.mail_warmup)
+        self.rows["mail_stdlib"].repeats.append(reference)
+        _log(f"  {self.rows['mail_stdlib'].label}: {reference.per_second:.1f}/s")
         kinds = [("ingest", "mail", lambda url, directory: run_ingest(
             url, directory, self.corpus, self.mail_warmup, batch=options.mail_batch))]
         if not options.skip_lmtp:
@@ -264,6 +269,7 @@ class Run:
             "corpus": {"seed": MAIL_SEED, **describe(self.corpus)},
             "warmup_messages": len(self.mail_warmup),
             "parse_only_per_second": round(parse.per_second, 1),
+            "stdlib_compat32_per_second": round(self.rows["mail_stdlib"].per_second, 1),
             "ratios": ratios,
             "targets": targets,
             "ingest": self.mail_counts,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bench.mail import run_ingest, run_parse
+from bench.mail import run_ingest, run_parse, run_stdlib_parse
 from bench.mailcorpus import WEIGHTS, generate
 
 COUNT = 30
@@ -37,6 +37,13 @@ def test_every_message_parses_to_what_was_sent(corpus):
 
     assert result.error_samples == []
     assert (result.figures.ok, result.figures.errors, result.wrong) == (COUNT, 0, 0)
+
+
+def test_the_stdlib_reference_row_parses_every_message(corpus):
+    figures = run_stdlib_parse(corpus, corpus[:3])
+
+    assert (figures.ok, figures.errors) == (COUNT, 0)
+    assert figures.seconds > 0
 
 
 def test_the_ingest_row_stores_every_message_once(corpus, tmp_path):
