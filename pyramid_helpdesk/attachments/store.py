@@ -22,7 +22,13 @@ class Upload:
 
 
 class AttachmentStore:
-    """Files under ``root/ab/cd/<sha256>``; writes are atomic, content is never changed."""
+    """Files under ``root/ab/cd/<sha256>``; writes are atomic and durable, content is
+    never changed.
+
+    :meth:`put` returns once the content and its name are on disk (``fsync`` of the
+    file, then of the directories it added to): the transaction that records the
+    attachment commits after it, so a row never outlives its file in a crash.
+    """
 
     def __init__(self, root: str, max_size: int):
         self.root = root
@@ -46,10 +52,16 @@ class AttachmentStore:
                         raise AttachmentTooLarge(upload.filename, self.max_size)
                     digest.update(chunk)
                     out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
             sha256 = digest.hexdigest()
             final = self.path(sha256)
-            os.makedirs(os.path.dirname(final), exist_ok=True)
+            if os.path.exists(final):  # the same content, stored before
+                return sha256, size
+            created = _make_directories(os.path.dirname(final))
             os.replace(tmp, final)
+            for directory in {os.path.dirname(final), *created}:
+                _fsync_directory(directory)
             return sha256, size
         finally:
             if os.path.exists(tmp):
@@ -58,3 +70,27 @@ class AttachmentStore:
     def open(self, sha256: str) -> BinaryIO:
         """The stored content for reading."""
         return open(self.path(sha256), "rb")
+
+
+def _make_directories(path: str) -> list[str]:
+    """Create ``path`` and its missing parents; return the parents of those created
+    (whose entries changed, so must be synced)."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory)
+        except FileExistsError:  # another process created it meanwhile
+            pass
+    return [os.path.dirname(directory) for directory in missing]
+
+
+def _fsync_directory(path: str) -> None:
+    """Put the entries of directory ``path`` on disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
