@@ -31,6 +31,11 @@ def _configure_sqlite(engine):
     sleeps of up to 100 ms; between processes the busy timeout still applies.
     """
     write_lock = threading.Lock()
+    # Rows flushed together go in as one multi-row INSERT, not one statement a row
+    # (executemany): each statement on a table with a full-text trigger makes SQLite
+    # open a statement savepoint, at which FTS5 writes out what it has indexed, so a
+    # row at a time costs the index twice as much (bench/README.md, phase 6).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
