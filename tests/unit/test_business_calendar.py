@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from pyramid_helpdesk.sla.calendar import (
@@ -186,11 +186,14 @@ def test_add_subtract_and_between_invariants(data):
     a = data.draw(instants(anchor, calendar.zone))
     e = data.draw(instants(anchor, calendar.zone))
     duration = data.draw(durations) + timedelta(seconds=data.draw(st.integers(0, 59)))
-    assert calendar.between(a, calendar.add(a, duration)) == duration
-    assert (calendar.add(a, duration) <= e) == (a <= calendar.subtract(e, duration))
-    latest = calendar.subtract(e, duration)
-    assert calendar.add(latest, duration) <= e
-    assert calendar.add(a, calendar.between(a, e)) <= max(a, e)
+    try:
+        assert calendar.between(a, calendar.add(a, duration)) == duration
+        assert (calendar.add(a, duration) <= e) == (a <= calendar.subtract(e, duration))
+        latest = calendar.subtract(e, duration)
+        assert calendar.add(latest, duration) <= e
+        assert calendar.add(a, calendar.between(a, e)) <= max(a, e)
+    except CalendarUnknown:  # ran into a year without data (see agree): no invariant to check
+        reject()
 
 
 # -- working days ----------------------------------------------------------------------
