@@ -162,6 +162,7 @@ class BusinessCalendar:
         self._makeup_periods = next((p for p in hours.periods[:5] if p), ())
         self._days: dict[date, DayInfo] = {}
         self._intervals: dict[date, tuple[Interval, ...]] = {}
+        self._spans: dict[date, Interval] = {}
 
     # -- days ------------------------------------------------------------------------
 
@@ -277,9 +278,16 @@ class BusinessCalendar:
 
     def _span(self, day: date) -> Interval:
         """UTC bounds that surely hold every instant of local date ``day`` (a clock
-        change moves midnight by less than ``_SLACK``)."""
-        return (datetime.combine(day, time(0), self.zone).astimezone(UTC) - _SLACK,
-                datetime.combine(day + DAY, time(0), self.zone).astimezone(UTC) + _SLACK)
+        change moves midnight by less than ``_SLACK``); kept, as every question about
+        an instant asks it of three days or more."""
+        found = self._spans.get(day)
+        if found is None:
+            found = (datetime.combine(day, time(0), self.zone).astimezone(UTC) - _SLACK,
+                     datetime.combine(day + DAY, time(0), self.zone).astimezone(UTC) + _SLACK)
+            if len(self._spans) > _CACHE_SIZE:
+                self._spans.clear()
+            self._spans[day] = found
+        return found
 
     def _forward(self, since: datetime, until: datetime | None = None) -> Iterator[Interval]:
         """The business intervals after ``since`` (and before ``until`` when given),
