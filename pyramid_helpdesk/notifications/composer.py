@@ -15,6 +15,7 @@ for its kind (:mod:`.preferences`); their choices are read with their language.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
@@ -164,18 +165,26 @@ def _after_hours(helpdesk, t) -> list[str]:
         if settings.service_hours.is_open(helpdesk.now, settings.timezone):
             return []
         opening = settings.service_hours.next_opening(helpdesk.now, settings.timezone)
+    return list(_after_hours_lines(settings.service_hours, settings.timezone, opening, t))
+
+
+@functools.lru_cache(maxsize=64)
+def _after_hours_lines(hours, zone, opening, t) -> tuple[str, ...]:
+    """The lines of :func:`_after_hours` for the next ``opening`` (``None``: never), in
+    the language of ``t``: the same for every request of a closed stretch, so written
+    once (a night's mail to the service address gets them hundreds of times)."""
     lines = ["", t(_("Our service hours are ${hours} (${timezone}).", mapping={
-        "hours": _service_hours(settings.service_hours, t), "timezone": settings.timezone.key,
+        "hours": _service_hours(hours, t), "timezone": zone.key,
     }))]
     if opening is not None:
-        opening = opening.astimezone(settings.timezone)
+        opening = opening.astimezone(zone)
         lines.append(t(_(
             "Your request arrived outside them; we will handle it from "
             "${weekday} ${date} ${time}.", mapping={
                 "weekday": t(WEEKDAYS[opening.weekday()]),
                 "date": f"{opening:%Y-%m-%d}", "time": f"{opening:%H:%M}",
             })))
-    return lines
+    return tuple(lines)
 
 
 @hookimpl
