@@ -1,6 +1,6 @@
 """The floor: the least a Pyramid app can do to accept a ticket.
 
-Pyramid + pyramid_tm + zope.sqlalchemy + SQLite (WAL, ``synchronous=NORMAL``
+Pyramid + pyramid_tm + zope.sqlalchemy + SQLite (WAL, ``synchronous=FULL``
 and a busy timeout, as the helpdesk configures SQLite), one table, one
 ORM row inserted per ``POST /tickets/new``, answered with a 303 to the new
 row, as the helpdesk answers. No sessions, CSRF, security policy, templates
@@ -45,7 +45,7 @@ def make_engine(path: str):
     def on_connect(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

@@ -144,6 +144,7 @@ def _journal_sqlite(url: str, row: tuple) -> bool:
         connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=10,
                                      isolation_level=None)
         try:
+            connection.execute("PRAGMA synchronous=FULL")  # exit 0 once it is on disk
             inserted = connection.execute(_INSERT.format("?"), (*row[:-1], received)).rowcount
         finally:
             connection.close()
