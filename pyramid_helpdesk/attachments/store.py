@@ -58,10 +58,17 @@ class AttachmentStore:
             final = self.path(sha256)
             if os.path.exists(final):  # the same content, stored before
                 return sha256, size
-            created = _make_directories(os.path.dirname(final))
+            directory = os.path.dirname(final)
+            # The directories whose entries change: root/ab/cd, and the parent of each
+            # of root/ab/cd and root/ab that is about to be created.
+            changed = {directory}
+            for new in (directory, os.path.dirname(directory)):
+                if not os.path.isdir(new):
+                    changed.add(os.path.dirname(new))
+            os.makedirs(directory, exist_ok=True)
             os.replace(tmp, final)
-            for directory in {os.path.dirname(final), *created}:
-                _fsync_directory(directory)
+            for path in changed:
+                _fsync_directory(path)
             return sha256, size
         finally:
             if os.path.exists(tmp):
@@ -70,21 +77,6 @@ class AttachmentStore:
     def open(self, sha256: str) -> BinaryIO:
         """The stored content for reading."""
         return open(self.path(sha256), "rb")
-
-
-def _make_directories(path: str) -> list[str]:
-    """Create ``path`` and its missing parents; return the parents of those created
-    (whose entries changed, so must be synced)."""
-    missing = []
-    while not os.path.isdir(path):
-        missing.append(path)
-        path = os.path.dirname(path)
-    for directory in reversed(missing):
-        try:
-            os.mkdir(directory)
-        except FileExistsError:  # another process created it meanwhile
-            pass
-    return [os.path.dirname(directory) for directory in missing]
 
 
 def _fsync_directory(path: str) -> None:
