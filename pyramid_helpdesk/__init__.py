@@ -2,10 +2,21 @@
 
 ``main`` is the PasteDeploy application factory; ``hookimpl`` marks the
 functions of a plugin that implement hooks of :mod:`pyramid_helpdesk.plugin.hookspecs`.
-"""
-import pluggy
 
-hookimpl = pluggy.HookimplMarker("helpdesk")
+``hookimpl`` is made on first use (PEP 562): importing this package imports no
+pluggy, so a quick command of the ``helpdesk`` launcher (``helpdesk mailgate``, run
+once per message) does not pay for it.
+"""
+
+
+def __getattr__(name: str):
+    """``hookimpl``, the pluggy marker of the ``helpdesk`` project, made on first use."""
+    if name != "hookimpl":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import pluggy
+
+    marker = globals()["hookimpl"] = pluggy.HookimplMarker("helpdesk")
+    return marker
 
 
 def main(global_config, **settings):

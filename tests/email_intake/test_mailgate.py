@@ -80,6 +80,28 @@ def test_a_piped_message_is_journalled_and_the_worker_makes_the_ticket_and_ackno
     assert helpdesk(migrated, "worker", "--once").stdout == "sent 0, to retry 0, failed 0\n"
 
 
+# What the quick command must not import: each costs every piped message its import time.
+HEAVY = ("click", "pluggy", "pyramid", "sqlalchemy", "chameleon", "helpdesk_email.plugin")
+REPORT_IMPORTS = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print(' '.join(sorted(n for n in {heavy!r} if n in sys.modules)),"
+    " file=sys.stderr))\n"
+    "sys.argv = ['helpdesk', '-c', {ini!r}, 'mailgate']\n"
+    "from pyramid_helpdesk.launcher import run\n"
+    "run()\n")
+
+
+def test_a_piped_message_is_journalled_without_importing_the_framework(migrated, db):
+    email_ini(migrated)
+    code = REPORT_IMPORTS.format(heavy=HEAVY, ini=str(migrated.ini))
+    done = subprocess.run([str(HELPDESK.with_name("python")), "-c", code],
+                          input=message(message_id="light"), capture_output=True, timeout=120,
+                          cwd=migrated.directory, env=command_environment())
+    assert (done.returncode, done.stdout.decode()) == (0, "queued light@mail.example.net\n")
+    assert done.stderr.decode().strip() == ""  # none of HEAVY was imported
+    assert items(db) == [("light@mail.example.net", IntakeStatus.received)]
+
+
 def test_the_ini_file_may_name_the_plugin_by_its_module(migrated, db):
     email_ini(migrated, helpdesk__plugins="web helpdesk_email.plugin")
     done = mailgate(migrated, message(message_id="dotted"))
