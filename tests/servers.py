@@ -105,6 +105,8 @@ service anvil {{
   }}
 }}
 mail_location = maildir:{root}/mail/%u/Maildir
+# What each session's client sent, for tests that count IMAP commands.
+rawlog_dir = {root}/rawlog/%u
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
@@ -173,6 +175,11 @@ class Dovecot:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def commands_received(self, user: str) -> list[str]:
+        """What the clients of ``user``'s sessions sent, one string per session."""
+        return [path.read_text(errors="replace")
+                for path in sorted((self.root / "rawlog" / user).glob("*.in"))]
+
 
 @contextlib.contextmanager
 def running_dovecot(passwords: Mapping[str, str]) -> Iterator[Dovecot]:
@@ -190,6 +197,10 @@ def running_dovecot(passwords: Mapping[str, str]) -> Iterator[Dovecot]:
     mail.mkdir()
     nobody = pwd.getpwnam("nobody")
     os.chown(mail, nobody.pw_uid, nobody.pw_gid)
+    for user in passwords:  # Dovecot writes a session's rawlog only into a directory there
+        rawlog = root / "rawlog" / user
+        rawlog.mkdir(parents=True)
+        os.chown(rawlog, nobody.pw_uid, nobody.pw_gid)
     self_signed_certificate(root)
     port, imaps_port = free_ports(2)
     conf = root / "dovecot.conf"

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import threading
 
 import pytest
 from sqlalchemy import select
 
-from helpdesk_email.fetchmail import imap_folder
+from helpdesk_email.fetchmail import Mailbox, MailboxPoller, imap_folder
 from pyramid_helpdesk.intake.models import IntakeItem
 from pyramid_helpdesk.tickets.models import Ticket
 from tests.email_intake.conftest import message
@@ -84,6 +85,22 @@ def test_once_stores_every_unseen_message_as_a_ticket_and_marks_it_seen(migrated
     second = helpdesk(migrated, "fetchmail", "--once")
     assert (second.returncode, second.stdout) == (0, "main: 0 stored, 0 left\n")
     assert len(tickets_by_subject(db)) == 3
+
+
+def test_a_batch_is_fetched_with_one_imap_command(migrated, db, dovecot):
+    user = dovecot.new_user()
+    put(dovecot, user, *mails("Printer jams", "VPN drops", "New laptop", "Disk full"))
+    mailbox_ini(migrated, dovecot, user, helpdesk__email__batch_size="3")
+
+    done = helpdesk(migrated, "fetchmail", "--once")
+    assert (done.returncode, done.stdout) == (0, "main: 4 stored, 0 left\n"), done.stderr
+    assert len(tickets_by_subject(db)) == 4
+    # The fetchmail session fetched four messages with two commands (batches of 3 and 1)
+    # and marked them seen with two more.
+    session = next(text for text in dovecot.commands_received(user) if "BODY.PEEK[]" in text)
+    commands = [line.split(" ", 4)[2:4] for line in session.splitlines()]  # time, tag, ...
+    assert commands.count(["UID", "FETCH"]) == 2, session
+    assert commands.count(["UID", "STORE"]) == 2, session
 
 
 def test_stored_messages_move_to_the_processed_folder_which_is_created(migrated, db,
@@ -239,3 +256,31 @@ def test_a_wrong_mailbox_setting_is_named_in_one_line(offline, key, value, error
               **{f"helpdesk__email__imap__main__{k}": v for k, v in settings.items()})
     assert offline.fails("fetchmail", "--once") == (
         f"helpdesk: setting helpdesk.email.imap.main.{error}")
+
+
+class AnsweringServer:
+    """Stands in for a server's FETCH answer, as imaplib hands it over."""
+
+    def __init__(self, data):
+        self.data = data
+        self.asked = []
+
+    def uid(self, *args):
+        self.asked.append(args)
+        return "OK", self.data
+
+
+def test_a_fetch_answer_is_read_whatever_the_order_of_its_items():
+    # RFC 3501 lets the server name the UID before or after the message, answer in its
+    # own order, add updates of other messages, and leave out a message expunged meanwhile.
+    server = AnsweringServer([
+        (b"2 (BODY[] {5}", b"two\r\n"), b" UID 12)",
+        b"7 (FLAGS (\\Seen))",
+        (b"1 (UID 11 BODY[] {5}", b"one\r\n"), b")",
+    ])
+    mailbox = Mailbox("main", "imap.example.org", 143, "none", "helpdesk", "secret-1")
+    poller = MailboxPoller(None, mailbox, threading.Event())
+    fetched = poller._fetch(server, [b"11", b"12", b"13"])
+    assert fetched == {b"11": b"one\r\n", b"12": b"two\r\n"}
+    assert list(fetched) == [b"11", b"12"]  # in the order asked for
+    assert server.asked == [("FETCH", "11,12,13", "(UID BODY.PEEK[])")]

@@ -55,6 +55,7 @@ SECURITY_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 IMAP_TIMEOUT = 60  # seconds for any one exchange with the IMAP server
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _LITERAL_HEADER = re.compile(rb"\bBODY\[\]", re.IGNORECASE)
+_UID = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -182,22 +183,21 @@ class MailboxPoller:
     def _store_batch(self, imap: imaplib.IMAP4, uids: list[bytes], report: PassReport) -> bool:
         """Fetch ``uids``, store them in one transaction, then mark those stored.
 
-        Returns False when a message could not be stored: it stays unseen, and
-        the pass stops there (the messages stored before it are marked).
+        One IMAP command fetches the batch and one marks (or moves) what was
+        stored: a remote mail server's round trip is paid per batch, not per
+        message. Returns False when a message could not be stored: it stays
+        unseen, and the pass stops there (the others of its batch that were
+        stored are marked).
         """
         from sqlalchemy.exc import DBAPIError
 
         from .intake import TemporaryFailure
 
-        fetched = []
-        for uid in uids:
-            raw = self._fetch(imap, uid)
-            if raw is None:  # gone meanwhile
-                report.left -= 1
-            else:
-                fetched.append((uid, raw))
-        results = store_messages(self.env, [raw for _uid, raw in fetched]) if fetched else []
-        for (uid, _raw), result in zip(fetched, results, strict=True):
+        fetched = self._fetch(imap, uids)
+        report.left -= len(uids) - len(fetched)  # gone meanwhile
+        results = store_messages(self.env, list(fetched.values())) if fetched else []
+        stored = []
+        for uid, result in zip(fetched, results, strict=True):
             if isinstance(result, (TemporaryFailure, DBAPIError)):
                 reason = result.orig if isinstance(result, DBAPIError) else result
                 report.error = (f"cannot store a message now, it stays unseen: "
@@ -209,9 +209,11 @@ class MailboxPoller:
                                 f"{type(result).__name__}: {_first_line(result)}")
             else:
                 log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), result)
-                self._done_with(imap, uid)  # only now: the message is committed
-                report.stored += 1
-                report.left -= 1
+                stored.append(uid)
+        if stored:
+            self._done_with(imap, stored)  # only now: they are committed
+            report.stored += len(stored)
+            report.left -= len(stored)
         return not report.error
 
     # -- IMAP ----------------------------------------------------------------------
@@ -250,29 +252,40 @@ class MailboxPoller:
         data = self._ok(imap.uid("SEARCH", "UNSEEN"), "search unseen messages")
         return [uid for line in data if line for uid in line.split()]
 
-    def _fetch(self, imap: imaplib.IMAP4, uid: bytes) -> bytes | None:
-        """The message's bytes, without setting ``\\Seen``; ``None`` if it has gone."""
-        data = self._ok(imap.uid("FETCH", uid, "(BODY.PEEK[])"), f"fetch UID {uid.decode()}")
-        for item in data:
-            if isinstance(item, tuple) and _LITERAL_HEADER.search(item[0]):
-                return item[1]
-        return None
+    def _fetch(self, imap: imaplib.IMAP4, uids: list[bytes]) -> dict[bytes, bytes]:
+        """The bytes of the messages ``uids`` by UID, in their order, fetched with one
+        command and without setting ``\\Seen``; a message gone meanwhile is left out."""
+        data = self._ok(imap.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])"),
+                        "fetch messages")
+        found: dict[bytes, bytes] = {}
+        for index, item in enumerate(data):
+            if not (isinstance(item, tuple) and _LITERAL_HEADER.search(item[0])):
+                continue  # the end of a response, or another update the server sent
+            # The server may name the UID before the message or after it.
+            after = data[index + 1] if index + 1 < len(data) else b""
+            uid = _UID.search(item[0]) or _UID.search(after if isinstance(after, bytes) else b"")
+            if uid:
+                found[uid.group(1)] = item[1]
+        return {uid: found[uid] for uid in uids if uid in found}
 
-    def _done_with(self, imap: imaplib.IMAP4, uid: bytes) -> None:
-        """Mark a stored message seen and, if configured, move it to the processed folder."""
-        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)"), "mark a message seen")
+    def _done_with(self, imap: imaplib.IMAP4, uids: list[bytes]) -> None:
+        """Mark stored messages seen and, if configured, move them to the processed folder."""
+        message_set = b",".join(uids).decode()
+        self._ok(imap.uid("STORE", message_set, "+FLAGS.SILENT", r"(\Seen)"),
+                 "mark messages seen")
         if not self.mailbox.processed_folder:
             return
         folder = imap_folder(self.mailbox.processed_folder)
         if "MOVE" in imap.capabilities:
-            self._ok(imap.uid("MOVE", uid, folder), "move a message")
+            self._ok(imap.uid("MOVE", message_set, folder), "move messages")
             return
-        self._ok(imap.uid("COPY", uid, folder), "copy a message")
-        self._ok(imap.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)"), "delete a message")
+        self._ok(imap.uid("COPY", message_set, folder), "copy messages")
+        self._ok(imap.uid("STORE", message_set, "+FLAGS.SILENT", r"(\Deleted)"),
+                 "delete messages")
         if "UIDPLUS" in imap.capabilities:
-            self._ok(imap.uid("EXPUNGE", uid), "expunge a message")
+            self._ok(imap.uid("EXPUNGE", message_set), "expunge messages")
         else:  # also expunges anything else flagged \Deleted in this folder
-            self._ok(imap.expunge(), "expunge a message")
+            self._ok(imap.expunge(), "expunge messages")
 
     def _ok(self, response, doing: str) -> list:
         status, data = response
