@@ -79,6 +79,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
                              "(default %(default)s, Postfix's default destination concurrency)")
     parser.add_argument("--skip-lmtp", action="store_true",
                         help="leave out the `helpdesk lmtp` rows of the e-mail table")
+    parser.add_argument("--skip-imap", action="store_true",
+                        help="leave out the `helpdesk fetchmail` (IMAP, Dovecot) rows of the "
+                             "e-mail table")
     mail = parser.add_mutually_exclusive_group()
     mail.add_argument("--skip-mail", action="store_true",
                       help="leave out the e-mail rows (parse, ingest, mailgate)")
@@ -95,6 +98,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         mailgate_runs=args.mailgate_runs, skip_mail=args.skip_mail,
         mail_batch=args.mail_batch, mail_only=args.mail_only,
         lmtp_clients=args.lmtp_clients, skip_lmtp=args.skip_lmtp,
+        skip_imap=args.skip_imap,
     )
     return options, args.output
 

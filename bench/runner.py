@@ -1,6 +1,7 @@
 """One benchmark run: K repeats of every row, in a temporary directory removed at the end."""
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -9,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .database import check_disposable, public_url, sqlite_url
+from .imap import USERS, dovecot_missing, run_imap, running_dovecot
 from .loadgen import LoadResult, run_load
 from .machine import machine_info
 from .mail import (
@@ -29,7 +31,8 @@ from .service import run_service
 from .sites import PASSWORD, REQUESTER, Site, floor_site, helpdesk_site
 from .stats import Row
 
-INGEST_ROWS = ("mail_ingest", "mail_lmtp")  # the rows that store the corpus, reconciled
+# The rows that store the corpus, reconciled with the database.
+INGEST_ROWS = ("mail_ingest", "mail_lmtp", "mail_imap")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Options:
     mail_batch: int = 50               # messages per transaction in the ingest rows
     lmtp_clients: int = 20             # concurrent LMTP connections (Postfix's default)
     skip_lmtp: bool = False            # leave the `helpdesk lmtp` rows out
+    skip_imap: bool = False            # leave the `helpdesk fetchmail` (IMAP) rows out
     mailgate_runs: int = 10            # timed `helpdesk mailgate` processes
     skip_mail: bool = False            # leave the e-mail rows out
     mail_only: bool = False            # the e-mail rows alone
@@ -80,9 +84,12 @@ class Run:
             labels[f"api_c{c}"] = f"API create c={c}"
             labels[f"floor_c{c}"] = f"floor c={c}"
         databases = ["sqlite"] + (["postgresql"] if options.database_url else [])
+        self.imap_missing = None if options.skip_imap or options.skip_mail else dovecot_missing()
         self.mail_order = [] if options.skip_mail else (
             ["mail_parse", "mail_stdlib"] + [f"mail_ingest_{d}" for d in databases]
             + ([] if options.skip_lmtp else [f"mail_lmtp_{d}" for d in databases])
+            + ([] if options.skip_imap or self.imap_missing
+               else [f"mail_imap_{d}" for d in databases])
             + ["mail_mailgate", "mail_mailgate_now"])
         per = f"{options.mail_batch}/txn"
         labels.update({"mail_parse": "mail parse only",
@@ -93,6 +100,9 @@ class Run:
                                            f"c={options.lmtp_clients})",
                        "mail_lmtp_postgresql": "mail ingest via helpdesk lmtp (postgresql, "
                                                f"c={options.lmtp_clients})",
+                       "mail_imap_sqlite": f"mail ingest via helpdesk fetchmail (sqlite, {per})",
+                       "mail_imap_postgresql": "mail ingest via helpdesk fetchmail "
+                                               f"(postgresql, {per})",
                        "mail_mailgate": "helpdesk mailgate cold start",
                        "mail_mailgate_now": "helpdesk mailgate --now cold start"})
         for key in self.order + self.mail_order:
@@ -165,29 +175,52 @@ class Run:
         if not options.skip_lmtp:
             kinds.append(("lmtp", "lmtp", lambda url, directory: run_lmtp(
                 url, directory, self.corpus, self.mail_warmup, clients=options.lmtp_clients)))
-        targets = []  # (row, database URL, directory, measurement): a SQLite file each
-        for kind, prefix, ingest in kinds:
-            targets.append((f"mail_{kind}_sqlite", sqlite_url(workdir / f"{prefix}-sqlite"),
-                            workdir / f"{prefix}-sqlite", ingest))
-            if options.database_url:
-                targets.append((f"mail_{kind}_postgresql", options.database_url,
-                                workdir / f"{prefix}-postgresql", ingest))
-        for key, url, directory, ingest in targets:
-            result = ingest(url, directory)
-            row = self.rows[key]
-            row.repeats.append(result.figures)
-            row.notes.extend(f"repeat {number}: {s}" for s in result.error_samples)
-            where = "temporary file" if url.startswith("sqlite") else public_url(url)
-            self.databases[key] = f"{where} ({result.database_version})"
-            self.mail_counts.append({"row": key, "repeat": number, **result.as_dict()})
-            if parse.figures.per_second:
-                self.mail_ratios[key].append(result.figures.per_second
-                                             / parse.figures.per_second)
-            _log(f"  {row.label}: {result.figures.per_second:.1f}/s, {result.summary()}, "
-                 f"{result.figures.errors} error(s)")
+        with contextlib.ExitStack() as stack:
+            if any(key.startswith("mail_imap") for key in self.mail_order):
+                kinds.append(("imap", "imap", self._imap(
+                    stack.enter_context(running_dovecot()))))
+            targets = []  # (row, database URL, directory, measurement): a SQLite file each
+            for kind, prefix, ingest in kinds:
+                targets.append((f"mail_{kind}_sqlite", sqlite_url(workdir / f"{prefix}-sqlite"),
+                                workdir / f"{prefix}-sqlite", ingest))
+                if options.database_url:
+                    targets.append((f"mail_{kind}_postgresql", options.database_url,
+                                    workdir / f"{prefix}-postgresql", ingest))
+            for key, url, directory, ingest in targets:
+                self._ingest(number, key, url, directory, ingest, parse.figures.per_second)
+        if self.imap_missing and number == 1:
+            _log(f"  the helpdesk fetchmail rows are left out: {self.imap_missing}")
+        self._mailgate(number, workdir)
+
+    def _imap(self, dovecot):
+        """The IMAP rows' measurement, from a mailbox of its own on ``dovecot``."""
+        def measure(url: str, directory: Path):
+            user = USERS[0] if url.startswith("sqlite") else USERS[1]
+            return run_imap(url, directory, self.corpus, self.mail_warmup, dovecot, user,
+                            batch=self.options.mail_batch)
+
+        return measure
+
+    def _ingest(self, number: int, key: str, url: str, directory: Path, ingest,
+                parse_rate: float) -> None:
+        """One ingest row's measurement, recorded with its ratio to the parse-only rate."""
+        result = ingest(url, directory)
+        row = self.rows[key]
+        row.repeats.append(result.figures)
+        row.notes.extend(f"repeat {number}: {s}" for s in result.error_samples)
+        where = "temporary file" if url.startswith("sqlite") else public_url(url)
+        self.databases[key] = f"{where} ({result.database_version})"
+        self.mail_counts.append({"row": key, "repeat": number, **result.as_dict()})
+        if parse_rate:
+            self.mail_ratios[key].append(result.figures.per_second / parse_rate)
+        _log(f"  {row.label}: {result.figures.per_second:.1f}/s, {result.summary()}, "
+             f"{result.figures.errors} error(s)")
+
+    def _mailgate(self, number: int, workdir: Path) -> None:
+        """The two mailgate rows: one process a message."""
         for key, run_gate in (("mail_mailgate", run_mailgate),
                               ("mail_mailgate_now", run_mailgate_now)):
-            gate = run_gate(workdir / key, self.corpus, runs=options.mailgate_runs)
+            gate = run_gate(workdir / key, self.corpus, runs=self.options.mailgate_runs)
             row = self.rows[key]
             row.repeats.append(gate.figures)
             row.notes.extend(f"repeat {number}: {s}" for s in gate.error_samples)
@@ -292,7 +325,8 @@ class Run:
                        "mail_count": o.mail_count, "mail_warmup": o.mail_warmup,
                        "mailgate_runs": o.mailgate_runs, "skip_mail": o.skip_mail,
                        "mail_batch": o.mail_batch, "mail_only": o.mail_only,
-                       "lmtp_clients": o.lmtp_clients, "skip_lmtp": o.skip_lmtp},
+                       "lmtp_clients": o.lmtp_clients, "skip_lmtp": o.skip_lmtp,
+                       "skip_imap": o.skip_imap},
             "databases": self.databases,
             "rows": [self.rows[k].as_dict() for k in self.order + self.mail_order],
             "ratio": self.ratio(),

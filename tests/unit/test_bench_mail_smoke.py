@@ -3,6 +3,7 @@
 bench/mailcorpus.py and bench/mail.py on a 30-message corpus; no timing is asserted.
 """
 import re
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,25 @@ def test_the_ingest_row_stores_every_message_once(corpus, tmp_path):
     assert result.outcomes["duplicate"] == sum(m.kind == "redelivery" for m in corpus)
     assert result.outcomes["follow-up"] >= 1 and result.outcomes["quarantined"] >= 1
     assert result.database["tickets"] == result.outcomes["created"]
+
+
+def test_the_fetchmail_row_stores_every_message_of_a_real_mailbox_once(corpus, tmp_path):
+    from bench.imap import USERS, run_imap, running_dovecot
+    from bench.mail import warmup_corpus
+    from tests.servers import DOVECOT
+
+    if not Path(DOVECOT).exists():
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run does)")
+    with running_dovecot() as dovecot:
+        result = run_imap(f"sqlite:///{tmp_path / 'imap.sqlite'}", tmp_path, corpus,
+                          warmup_corpus(2), dovecot, USERS[0], batch=7)
+        with dovecot.imap(USERS[0]) as imap:
+            imap.select("INBOX", readonly=True)
+            still_unseen = imap.search(None, "UNSEEN")[1][0].split()
+
+    assert result.error_samples == []
+    assert (result.figures.ok, result.figures.errors, result.lost) == (COUNT, 0, 0)
+    assert result.outcomes["duplicate"] == sum(m.kind == "redelivery" for m in corpus)
+    assert result.database["tickets"] == result.outcomes["created"]
+    assert still_unseen == []
+
