@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from helpdesk_email.fetchmail import Mailbox, MailboxPoller, imap_folder
+from helpdesk_email.fetchmail import Mailbox, MailboxPoller, imap_folder, uid_set
 from pyramid_helpdesk.intake.models import IntakeItem
 from pyramid_helpdesk.tickets.models import Ticket
 from tests.email_intake.conftest import message
@@ -283,4 +283,9 @@ def test_a_fetch_answer_is_read_whatever_the_order_of_its_items():
     fetched = poller._fetch(server, [b"11", b"12", b"13"])
     assert fetched == {b"11": b"one\r\n", b"12": b"two\r\n"}
     assert list(fetched) == [b"11", b"12"]  # in the order asked for
-    assert server.asked == [("FETCH", "11,12,13", "(UID BODY.PEEK[])")]
+    assert server.asked == [("FETCH", "11:13", "(UID BODY.PEEK[])")]
+
+
+def test_a_uid_set_names_runs_of_uids_as_ranges():
+    assert uid_set([b"9", b"3", b"4", b"5", b"7", b"6", b"12", b"11"]) == "3:7,9,11:12"
+    assert uid_set([b"42"]) == "42"

@@ -255,7 +255,7 @@ class MailboxPoller:
     def _fetch(self, imap: imaplib.IMAP4, uids: list[bytes]) -> dict[bytes, bytes]:
         """The bytes of the messages ``uids`` by UID, in their order, fetched with one
         command and without setting ``\\Seen``; a message gone meanwhile is left out."""
-        data = self._ok(imap.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])"),
+        data = self._ok(imap.uid("FETCH", uid_set(uids), "(UID BODY.PEEK[])"),
                         "fetch messages")
         found: dict[bytes, bytes] = {}
         for index, item in enumerate(data):
@@ -270,7 +270,7 @@ class MailboxPoller:
 
     def _done_with(self, imap: imaplib.IMAP4, uids: list[bytes]) -> None:
         """Mark stored messages seen and, if configured, move them to the processed folder."""
-        message_set = b",".join(uids).decode()
+        message_set = uid_set(uids)
         self._ok(imap.uid("STORE", message_set, "+FLAGS.SILENT", r"(\Seen)"),
                  "mark messages seen")
         if not self.mailbox.processed_folder:
@@ -313,6 +313,19 @@ class MailboxPoller:
     def _where(self, text: str) -> str:
         text = text.replace(self.mailbox.password, "***") if self.mailbox.password else text
         return f"IMAP {self.mailbox.host}:{self.mailbox.port}: {text}"
+
+
+def uid_set(uids: list[bytes]) -> str:
+    """``uids`` as an IMAP sequence set, runs of consecutive UIDs as ranges
+    (``3:7,9``): a batch of new mail is one short range, not a long list."""
+    numbers = sorted({int(uid) for uid in uids})
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ",".join(str(first) if first == last else f"{first}:{last}" for first, last in runs)
 
 
 def imap_folder(name: str) -> str:
