@@ -34,6 +34,7 @@ from .mail import (
     _fresh_database,
     _sample,
     intake_settings,
+    settle,
 )
 from .mailcorpus import CorpusMessage
 from .stats import Figures
@@ -120,6 +121,7 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     try:
         _fill(dovecot, user, warmup)
         poller.poll()
+        settle(engine)
         _fill(dovecot, user, corpus)
         before = _database_counts(engine)
         outcomes.logged.clear()

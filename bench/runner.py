@@ -49,7 +49,8 @@ class Options:
     threads: int = 8                   # waitress threads of both servers
     database_url: str | None = None    # PostgreSQL for a second service row
     mail_count: int = 2000             # messages of the e-mail corpus
-    mail_warmup: int = 20              # untimed messages before each e-mail row
+    mail_warmup: int = 200             # untimed messages before each e-mail row (enough
+    #                                    rows for bench.mail.settle's statistics)
     mail_batch: int = 50               # messages per transaction in the ingest rows
     lmtp_clients: int = 20             # concurrent LMTP connections (Postfix's default)
     skip_lmtp: bool = False            # leave the `helpdesk lmtp` rows out
