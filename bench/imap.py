@@ -114,8 +114,9 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     poller = MailboxPoller(env, mailbox, threading.Event(), batch)
     outcomes = _Outcomes()
     logger = logging.getLogger("helpdesk_email.fetchmail")
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # to this handler alone, not to the console's
     logger.addHandler(outcomes)
     samples: list[str] = []
     try:
@@ -148,5 +149,6 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
     finally:
         logger.removeHandler(outcomes)
         logger.setLevel(level)
+        logger.propagate = propagate
         env.engine.dispose()
         engine.dispose()
