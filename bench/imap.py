@@ -6,11 +6,13 @@ corpus is appended to a mailbox of a Dovecot started for the run on a loopback p
 ``dovecot-imapd``), then one pass of :class:`helpdesk_email.fetchmail.MailboxPoller`
 (what ``helpdesk fetchmail --once`` runs for each mailbox, without the process's
 start-up) fetches, stores in batches of ``helpdesk.email.batch_size`` and marks every
-unseen message, timed from its first command to its logout. The outcomes are those it
-logs for each message, reconciled with the database as the other ingest rows are.
+unseen message, timed from its first command to its logout. As the command does, it
+stores in this process on SQLite and in two store processes elsewhere (started during
+the untimed warm-up pass). The outcomes are those it logs for each message, reconciled
+with the database as the other ingest rows are.
 
-Each message's latency is that of its batch: from the end of the batch before it to the
-commit of its own (the fetch included).
+Each message's latency is that of its batch: from the moment the batch is handed to the
+store to the moment its results are back, committed.
 """
 from __future__ import annotations
 
@@ -73,6 +75,26 @@ class _Outcomes(logging.Handler):
             self.logged.append((time.perf_counter(), record.args[2].action))
 
 
+class _TimedStore:
+    """The poller's store, noting each message's latency: its batch's, from the moment
+    the batch is handed over to the moment its results are back (committed)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.capacity = store.capacity
+        self.latencies: list[float] = []
+
+    def submit(self, raws: list[bytes]):
+        handed = time.perf_counter()
+        stored = self.store.submit(raws)
+        stored.add_done_callback(lambda _done: self.latencies.extend(
+            [time.perf_counter() - handed] * len(raws)))
+        return stored
+
+    def failed(self, error: BaseException) -> None:
+        self.store.failed(error)
+
+
 def _fill(dovecot, user: str, messages: Sequence[CorpusMessage]) -> None:
     """Append ``messages`` to ``user``'s INBOX, unseen, as the mail server delivers them."""
     with dovecot.imap(user) as imap:
@@ -104,14 +126,18 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
              batch: int = 50) -> IngestResult:
     """One fetchmail pass over ``warmup`` (untimed), then over ``corpus`` (timed), from
     ``user``'s mailbox on ``dovecot`` into a fresh database at ``url``."""
-    from helpdesk_email.fetchmail import MailboxPoller, read_fetch_settings
+    from helpdesk_email.fetchmail import InThisProcess, MailboxPoller, read_fetch_settings
+    from helpdesk_email.store_workers import StoreProcesses, default_processes
     from pyramid_helpdesk.cli import CommandEnv
 
     registry = _fresh_database(url, directory)
     engine = registry["dbengine"]
     env = CommandEnv(str(_ini(url, directory, dovecot, user, batch)))
     mailbox = read_fetch_settings(env.settings.raw).mailboxes[0]
-    poller = MailboxPoller(env, mailbox, threading.Event(), batch)
+    processes = default_processes(env.settings)
+    stores = StoreProcesses(env.config_uri, processes) if processes > 1 else None
+    store = _TimedStore(stores or InThisProcess(env))
+    poller = MailboxPoller(env, mailbox, threading.Event(), batch, store)
     outcomes = _Outcomes()
     logger = logging.getLogger("helpdesk_email.fetchmail")
     level, propagate = logger.level, logger.propagate
@@ -126,6 +152,7 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         _fill(dovecot, user, corpus)
         before = _database_counts(engine)
         outcomes.logged.clear()
+        store.latencies.clear()
         started = time.perf_counter()
         report = poller.poll()
         seconds = time.perf_counter() - started
@@ -133,13 +160,7 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         if report.error or report.left:
             errors += 1
             _sample(samples, f"fetchmail pass: {report}")
-        latencies, previous = [], started
-        for number, (logged_at, _action) in enumerate(outcomes.logged):
-            if number % batch == batch - 1 or number == len(outcomes.logged) - 1:
-                batch_end = logged_at
-                size = number % batch + 1
-                latencies += [batch_end - previous] * size
-                previous = batch_end
+        latencies = list(store.latencies)
         answered = Counter(action for _at, action in outcomes.logged)
         database, lost, discrepancies = _account(engine, before, corpus, answered, samples)
         return IngestResult(
@@ -150,5 +171,7 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         logger.removeHandler(outcomes)
         logger.setLevel(level)
         logger.propagate = propagate
+        if stores is not None:
+            stores.close()
         env.engine.dispose()
         engine.dispose()

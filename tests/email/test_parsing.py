@@ -19,7 +19,9 @@ from helpdesk_email.parsing import (
     ParsedAttachment,
     ParsedMessage,
     SkippedPart,
+    ThreadHeaders,
     parse_message,
+    read_thread_headers,
 )
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -221,6 +223,28 @@ def test_corpus_message_is_decoded(name):
         assert "\r" not in decoded
     assert not parsed.skipped
     assert parsed.date is None or parsed.date.tzinfo is not None
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_header_block_alone_gives_the_thread_headers_parse_message_gives(name):
+    raw = (CORPUS / name).read_bytes()
+    parsed = parse_message(raw)
+    assert read_thread_headers(raw) == ThreadHeaders(
+        parsed.message_id, parsed.in_reply_to, parsed.references, parsed.subject,
+        parsed.from_address)
+
+
+def test_thread_headers_are_read_without_the_body():
+    head = (b"From: =?GB2312?B?1cXI/Q==?= <Zhang.San@Example.ORG>\r\n"
+            b"Subject: =?UTF-8?B?5Zue5aSNOiBbSEQtMDAwMDQyXSDmiZPljbDmnLo=?=\r\n"
+            b"Message-ID: <reply-1@mail.example.org>\r\n"
+            b"In-Reply-To: <root-1@mail.example.org>\r\n"
+            b"References: <root-1@mail.example.org>\r\n  <second@mail.example.org>\r\n")
+    body = b"\r\nFrom: someone.else@example.org\r\nSubject: not a header\r\n"
+    assert read_thread_headers(head + body) == ThreadHeaders(
+        "reply-1@mail.example.org", ("root-1@mail.example.org",),
+        ("root-1@mail.example.org", "second@mail.example.org"), "回复: [HD-000042] 打印机",
+        "zhang.san@example.org")
 
 
 # -- charsets ---------------------------------------------------------------------------

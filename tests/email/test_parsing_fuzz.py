@@ -9,7 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpdesk_email.html import html_to_text, sanitize_html
-from helpdesk_email.parsing import MalformedMessage, ParsedMessage, parse_message
+from helpdesk_email.parsing import (
+    MalformedMessage,
+    ParsedMessage,
+    parse_message,
+    read_thread_headers,
+)
 from pyramid_helpdesk.tickets.quoting import split_quoted
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
@@ -20,11 +25,14 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
 
 
 def parses_or_refuses(raw: bytes) -> None:
+    headers = read_thread_headers(raw)  # helpdesk fetchmail reads these of any message
     try:
         parsed = parse_message(raw, max_part_size=2_000)
     except MalformedMessage as refused:
         assert refused.reason
         return
+    assert (headers.message_id, headers.subject, headers.from_address) == (
+        parsed.message_id, parsed.subject, parsed.from_address)
     assert isinstance(parsed, ParsedMessage)
     for text in strings_of(parsed):
         # Everything can be stored as text: no surrogates, no NUL.

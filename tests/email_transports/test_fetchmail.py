@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from helpdesk_email.fetchmail import Mailbox, MailboxPoller, imap_folder, uid_set
 from pyramid_helpdesk.intake.models import IntakeItem
-from pyramid_helpdesk.tickets.models import Ticket
+from pyramid_helpdesk.tickets.models import Message, Ticket
 from tests.email_intake.conftest import message
 from tests.installation import HELPDESK, command_environment
 
@@ -146,7 +146,7 @@ def test_killed_mid_batch_then_run_again_stores_every_message_exactly_once(migra
         "web email tests.email_transports.dies_after_second_commit"),
         helpdesk__email__batch_size="2")
 
-    killed = helpdesk(migrated, "fetchmail", "--once", ini=dying)
+    killed = helpdesk(migrated, "fetchmail", "--once", "--processes", "1", ini=dying)
     assert killed.returncode == -signal.SIGKILL
     assert tickets_by_subject(db) == ["Printer jams", "VPN drops"]
     assert flags_by_subject(dovecot, user) == {
@@ -157,6 +157,66 @@ def test_killed_mid_batch_then_run_again_stores_every_message_exactly_once(migra
     assert (done.returncode, done.stdout) == (0, "main: 3 stored, 0 left\n"), done.stderr
     assert tickets_by_subject(db) == ["New laptop", "Printer jams", "VPN drops"]
     assert len(db().scalars(select(IntakeItem)).all()) == 3
+    assert all(flags == {SEEN} for flags in flags_by_subject(dovecot, user).values())
+
+
+def test_store_processes_store_batches_side_by_side_and_replies_after_their_message(
+        migrated, db, dovecot):
+    user = dovecot.new_user()
+    ann, bob = "Ann Lab <ann.lab@example.org>", "Bob Lab <bob.lab@example.org>"
+    put(dovecot, user,
+        message(subject="Printer jams", sender=ann, message_id="printer",
+                Cc="cy.lab@example.org"),
+        message(subject="VPN drops", sender=bob, message_id="vpn"),
+        # Batch-mates of the two above in a shared transaction would not be side by side;
+        # these come in the next batch, which is stored beside the first one...
+        message(subject="Re: Printer jams", sender="Cy Lab <cy.lab@example.org>",
+                message_id="printer-reply", In_Reply_To="<printer@mail.example.net>"),
+        message(subject="New laptop", sender="Di Lab <di.lab@example.org>"),
+        message(subject="Disk full", sender="Ed Lab <ed.lab@example.org>"),
+        message(subject="VPN drops again", sender=bob),
+        message(subject="Scanner", sender="Fay Lab <fay.lab@example.org>"))
+    mailbox_ini(migrated, dovecot, user, helpdesk__email__batch_size="2",
+                helpdesk__plugins="web email tests.email_transports.notes_store_process")
+
+    done = helpdesk(migrated, "fetchmail", "--once", "--processes", "2")
+    assert (done.returncode, done.stdout) == (0, "main: 7 stored, 0 left\n"), done.stderr
+    # ...except the reply, which waited for the ticket it answers, and Bob's second
+    # message, which waited for his first (both would add his account).
+    reply = db().scalars(select(Message).where(
+        Message.email_message_id == "printer-reply@mail.example.net")).one()
+    assert reply.ticket.subject == "Printer jams"
+    assert tickets_by_subject(db) == ["Disk full", "New laptop", "Printer jams", "Scanner",
+                                      "VPN drops", "VPN drops again"]
+    assert all(flags == {SEEN} for flags in flags_by_subject(dovecot, user).values())
+    stored_by = {line.split(" ", 1)[1]: int(line.split(" ", 1)[0]) for line in
+                 (migrated.directory / "store-processes.txt").read_text().splitlines()}
+    assert len(set(stored_by.values())) == 2  # two store processes took the batches
+
+
+def test_a_store_process_that_dies_loses_nothing_and_the_next_run_stores_the_rest(
+        migrated, db, dovecot):
+    user = dovecot.new_user()
+    subjects = ["Printer jams", "VPN drops", "New laptop", "Disk full", "Scanner", "Badge"]
+    put(dovecot, user, *[message(subject=s, sender=f"User {n} <user{n}@example.org>",
+                                 message_id=f"m{n}") for n, s in enumerate(subjects)])
+    # A store process dies the moment its second ticket is committed.
+    dying = mailbox_ini(migrated, dovecot, user, name="dying.ini", helpdesk__plugins=(
+        "web email tests.email_transports.dies_after_second_commit"),
+        helpdesk__email__batch_size="2")
+
+    failed = helpdesk(migrated, "fetchmail", "--once", "--processes", "2", ini=dying)
+    assert failed.returncode == 75, failed.stderr
+    assert "the store process stopped" in failed.stderr
+    stored_first = tickets_by_subject(db)
+    unseen = [s for s, flags in flags_by_subject(dovecot, user).items() if not flags]
+    assert unseen and set(stored_first) | set(unseen) == set(subjects)
+
+    mailbox_ini(migrated, dovecot, user)
+    done = helpdesk(migrated, "fetchmail", "--once")
+    assert done.returncode == 0, done.stderr
+    assert tickets_by_subject(db) == sorted(subjects)  # each exactly once
+    assert len(db().scalars(select(IntakeItem)).all()) == len(subjects)
     assert all(flags == {SEEN} for flags in flags_by_subject(dovecot, user).values())
 
 

@@ -33,6 +33,7 @@ import signal
 import ssl
 import sys
 import threading
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -150,14 +151,42 @@ class PassReport:
         return f"{self.name}: {self.stored} stored, {self.left} left"
 
 
-class MailboxPoller:
-    """Fetches a mailbox's unseen messages, stores each, then marks or moves it."""
+class InThisProcess:
+    """Batches stored in this process, one at a time (SQLite, or a pass of one batch)."""
 
-    def __init__(self, env, mailbox: Mailbox, stopping: threading.Event, batch_size: int = 50):
+    capacity = 1  # batches stored at once
+
+    def __init__(self, env):
+        self.env = env
+
+    def submit(self, raws: list[bytes]) -> Future:
+        """Store ``raws`` in one transaction now: a done future of one result per message."""
+        stored: Future = Future()
+        stored.set_result(store_messages(self.env, raws))
+        return stored
+
+    def failed(self, error: BaseException) -> None:
+        """Nothing to restart here."""
+
+
+class MailboxPoller:
+    """Fetches a mailbox's unseen messages, stores each, then marks or moves it.
+
+    Batches go to ``store``: :class:`InThisProcess`, or store processes
+    (:class:`~helpdesk_email.store_workers.StoreProcesses`) that store several
+    side by side, cut so that messages that depend on each other are stored one
+    after the other (:class:`~helpdesk_email.batching.BatchPlanner`). A pass of
+    one batch is stored in this process.
+    """
+
+    def __init__(self, env, mailbox: Mailbox, stopping: threading.Event, batch_size: int = 50,
+                 store=None):
         self.env = env
         self.mailbox = mailbox
         self.stopping = stopping
         self.batch_size = batch_size
+        self.here = InThisProcess(env)
+        self.store = store or self.here
 
     def poll(self) -> PassReport:
         """One pass; errors are reported in the result, never raised."""
@@ -167,10 +196,7 @@ class MailboxPoller:
             imap = self._connect()
             uids = self._unseen(imap)
             report.left = len(uids)
-            for start in range(0, len(uids), self.batch_size):
-                if self.stopping.is_set() or not self._store_batch(
-                        imap, uids[start:start + self.batch_size], report):
-                    break
+            self._store_all(imap, uids, report)
         except MailboxError as exc:
             report.error = str(exc)
         except (imaplib.IMAP4.error, OSError) as exc:
@@ -180,24 +206,63 @@ class MailboxPoller:
                 self._logout(imap)
         return report
 
-    def _store_batch(self, imap: imaplib.IMAP4, uids: list[bytes], report: PassReport) -> bool:
-        """Fetch ``uids``, store them in one transaction, then mark those stored.
+    def _store_all(self, imap: imaplib.IMAP4, uids: list[bytes], report: PassReport) -> None:
+        """Fetch, store and mark ``uids``, up to ``store.capacity`` batches at once.
 
-        One IMAP command fetches the batch and one marks (or moves) what was
-        stored: a remote mail server's round trip is paid per batch, not per
-        message. Returns False when a message could not be stored: it stays
-        unseen, and the pass stops there (the others of its batch that were
-        stored are marked).
+        Messages are fetched a batch at a time (one IMAP command each) while fewer
+        than ``capacity`` batches' worth wait; each stored batch is marked as soon
+        as it is committed. After a message that could not be stored, or once
+        ``stopping`` is set, no batch is begun: those being stored are finished
+        and marked, the rest stay unseen for the next pass.
         """
+        from .batching import BatchPlanner, Fetched, conflict_keys
+
+        store = self.store if len(uids) > self.batch_size else self.here
+        domain = read_intake_settings(self.env.settings).message_id_domain
+        planner = BatchPlanner(self.batch_size)
+        unfetched = list(uids)
+        storing: dict[Future, list[Fetched]] = {}
+        while True:
+            going_on = not (report.error or self.stopping.is_set())
+            while going_on and unfetched and len(planner.waiting) < (
+                    self.batch_size * store.capacity):
+                asked, unfetched = unfetched[:self.batch_size], unfetched[self.batch_size:]
+                fetched = self._fetch(imap, asked)
+                report.left -= len(asked) - len(fetched)  # gone meanwhile
+                for uid, raw in fetched.items():  # one batch at a time needs no keys
+                    keys = conflict_keys(raw, domain) if store.capacity > 1 else frozenset()
+                    planner.add(Fetched(uid, raw, keys))
+            while going_on and len(storing) < store.capacity:
+                batch = planner.take()
+                if not batch:
+                    break
+                storing[store.submit([message.raw for message in batch])] = batch
+            if not storing:
+                return
+            done, _ = wait(storing, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = storing.pop(future)
+                planner.done(batch)
+                self._stored(imap, store, [message.uid for message in batch], future, report)
+
+    def _stored(self, imap: imaplib.IMAP4, store, uids: list[bytes], future: Future,
+                report: PassReport) -> None:
+        """Report what became of a batch and mark (or move) the messages stored: only
+        now, as they are committed. One that was not stored stays unseen and sets
+        ``report.error``."""
         from sqlalchemy.exc import DBAPIError
 
         from .intake import TemporaryFailure
 
-        fetched = self._fetch(imap, uids)
-        report.left -= len(uids) - len(fetched)  # gone meanwhile
-        results = store_messages(self.env, list(fetched.values())) if fetched else []
+        error = future.exception()
+        if error is not None:  # the store process died: nothing of the batch is known stored
+            store.failed(error)
+            results = [TemporaryFailure(f"the store process stopped: {type(error).__name__}")
+                       ] * len(uids)
+        else:
+            results = future.result()
         stored = []
-        for uid, result in zip(fetched, results, strict=True):
+        for uid, result in zip(uids, results, strict=True):
             if isinstance(result, (TemporaryFailure, DBAPIError)):
                 reason = result.orig if isinstance(result, DBAPIError) else result
                 report.error = (f"cannot store a message now, it stays unseen: "
@@ -211,10 +276,9 @@ class MailboxPoller:
                 log.info("%s: UID %s: %s", self.mailbox.name, uid.decode(), result)
                 stored.append(uid)
         if stored:
-            self._done_with(imap, stored)  # only now: they are committed
+            self._done_with(imap, stored)
             report.stored += len(stored)
             report.left -= len(stored)
-        return not report.error
 
     # -- IMAP ----------------------------------------------------------------------
 
@@ -358,9 +422,14 @@ def imap_folder(name: str) -> str:
 @click.option("--interval", metavar="DURATION", default=None,
               help="Pause between passes, e.g. 30s or 5m "
                    "(default: helpdesk.email.imap.interval, else 60s).")
+@click.option("--processes", type=click.IntRange(1, 64),
+              help="Store processes: batches stored at the same time "
+                   "[default: 2; 1 on SQLite, which writes one at a time].")
 @click.pass_obj
-def fetchmail(env, once, interval):
+def fetchmail(env, once, interval, processes):
     """Store the unseen messages of the configured IMAP mailboxes; exit 75 to retry."""
+    from .store_workers import StoreProcesses, default_processes
+
     settings = read_fetch_settings(env.settings.raw)
     pause = settings.interval
     if interval is not None:
@@ -373,7 +442,23 @@ def fetchmail(env, once, interval):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     batch_size = read_intake_settings(env.settings).batch_size
-    pollers = [MailboxPoller(env, box, stopping, batch_size) for box in settings.mailboxes]
+    processes = processes or default_processes(env.settings)
+    store = StoreProcesses(env.config_uri, processes) if processes > 1 else None
+    pollers = [MailboxPoller(env, box, stopping, batch_size, store)
+               for box in settings.mailboxes]
+    try:
+        failed = _poll_until_stopped(pollers, once, pause, stopping)
+    finally:
+        if store is not None:
+            store.close()
+    if once and failed:
+        sys.exit(EX_TEMPFAIL)
+
+
+def _poll_until_stopped(pollers: list[MailboxPoller], once: bool, pause: timedelta,
+                        stopping: threading.Event) -> bool:
+    """Pass over every mailbox, once or until ``stopping``, printing what each pass did;
+    whether the last round had an error."""
     while True:
         failed = False
         for poller in pollers:
@@ -386,9 +471,7 @@ def fetchmail(env, once, interval):
             if report.error:
                 click.echo(f"helpdesk fetchmail: {report.name}: {report.error}", err=True)
         if once or stopping.wait(pause.total_seconds()):
-            break
-    if once and failed:
-        sys.exit(EX_TEMPFAIL)
+            return failed
 
 
 def _first_line(reason) -> str:

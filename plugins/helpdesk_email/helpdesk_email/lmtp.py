@@ -23,12 +23,10 @@ from typing import Callable
 import click
 
 from .settings import read_intake_settings
-from .store_workers import store_in_process, store_pool
+from .store_workers import STORE_PROCESSES, default_processes, store_in_process, store_pool
 
 log = logging.getLogger(__name__)
 
-# Batches stored at the same time; messages arriving meanwhile wait and go together.
-STORE_PROCESSES = 2
 # How long a free store process waits for its share of the messages on their way
 # (see GroupCommit) before it takes those waiting.
 LINGER_SECONDS = 0.005
@@ -221,12 +219,9 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
 @click.pass_obj
 def lmtp(env, host, port, processes):
     """Receive mail over LMTP (Postfix lmtp: transport); stop with SIGTERM."""
-    from sqlalchemy.engine import make_url
-
     intake = read_intake_settings(env.settings)  # also checks the ini
     if processes is None:
-        sqlite = make_url(env.settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
-        processes = 1 if sqlite else STORE_PROCESSES
+        processes = default_processes(env.settings)
     asyncio.run(serve(env, host, port, intake.max_message_size, intake.batch_size,
                       processes))
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import errors as email_errors
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from html import escape
@@ -127,6 +127,8 @@ KEPT_HEADERS = (
 )
 
 _PARSER = BytesParser(policy=compat32)
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MAX_DEPTH = 50
 
 # -- charsets ---------------------------------------------------------------------------
@@ -827,9 +829,8 @@ def parse_message(raw: bytes, *, max_part_size: int | None = None) -> ParsedMess
 
     reader = _Reader(max_part_size)
     notes = reader.notes
-    fields: dict[str, list[str]] = {}
-    for name, value in message.raw_items():
-        fields.setdefault(name.lower(), []).append(_unfold(value))
+    fields = _fields(message)
+    thread = _thread_headers(fields, notes)
 
     def first(name: str) -> str | None:
         values = fields.get(name)
@@ -839,14 +840,9 @@ def parse_message(raw: bytes, *, max_part_size: int | None = None) -> ParsedMess
         value = first(name)
         return None if value is None else _fold(_decode_header(value, name.title(), notes))
 
-    subject = decoded("subject") or ""
     senders = _address_pairs(fields.get("from", []))
     from_name = _fold(_decode_header(senders[0][0], "From", notes)) if senders else ""
-    from_addresses = _addresses(fields.get("from", []), "From", notes, senders)
     reply_to = _addresses(fields.get("reply-to", []), "Reply-To", notes)
-    message_id = first("message-id")
-    message_ids = _ids(_decode_8bit(message_id, "Message-ID", notes), single=True) \
-        if message_id else []
     date = first("date")
 
     reader.walk(message, "", 0)
@@ -865,13 +861,11 @@ def parse_message(raw: bytes, *, max_part_size: int | None = None) -> ParsedMess
         or (return_path is not None and re.fullmatch(r"\s*<\s*>\s*", return_path) is not None)
     )
     return ParsedMessage(
-        message_id=message_ids[0] if message_ids else None,
-        in_reply_to=tuple(_ids(_decode_8bit(" ".join(fields.get("in-reply-to", [])),
-                                            "In-Reply-To", notes))),
-        references=tuple(_ids(_decode_8bit(" ".join(fields.get("references", [])),
-                                           "References", notes))),
-        subject=subject,
-        from_address=from_addresses[0] if from_addresses else None,
+        message_id=thread.message_id,
+        in_reply_to=thread.in_reply_to,
+        references=thread.references,
+        subject=thread.subject,
+        from_address=thread.from_address,
         from_name=from_name,
         reply_to=reply_to[0] if reply_to else None,
         to=tuple(_addresses(fields.get("to", []), "To", notes)),
@@ -884,4 +878,53 @@ def parse_message(raw: bytes, *, max_part_size: int | None = None) -> ParsedMess
         headers=MappingProxyType(headers),
         defects=tuple(notes),
         is_bounce=is_bounce,
+    )
+
+
+@dataclass(frozen=True)
+class ThreadHeaders:
+    """Who wrote a message and what it answers, as :func:`parse_message` reads them."""
+
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    from_address: str | None
+
+
+def read_thread_headers(raw: bytes) -> ThreadHeaders:
+    """The :class:`ThreadHeaders` of ``raw`` from its header block alone: the body is
+    neither parsed nor decoded (a tenth of :func:`parse_message`'s time or less)."""
+    end = _HEADER_END.search(raw)
+    return _thread_headers(_fields(_HEADER_PARSER.parsebytes(raw[:end.start()] if end else raw)),
+                           _Notes())
+
+
+def _fields(message: Message) -> dict[str, list[str]]:
+    """The header fields of ``message`` by lower-case name, each value unfolded."""
+    fields: dict[str, list[str]] = {}
+    for name, value in message.raw_items():
+        fields.setdefault(name.lower(), []).append(_unfold(value))
+    return fields
+
+
+def _thread_headers(fields: dict[str, list[str]], notes: _Notes) -> ThreadHeaders:
+    def first(name: str) -> str | None:
+        values = fields.get(name)
+        return values[0] if values else None
+
+    subject = first("subject")
+    senders = _address_pairs(fields.get("from", []))
+    from_addresses = _addresses(fields.get("from", []), "From", notes, senders)
+    message_id = first("message-id")
+    message_ids = _ids(_decode_8bit(message_id, "Message-ID", notes), single=True) \
+        if message_id else []
+    return ThreadHeaders(
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=tuple(_ids(_decode_8bit(" ".join(fields.get("in-reply-to", [])),
+                                            "In-Reply-To", notes))),
+        references=tuple(_ids(_decode_8bit(" ".join(fields.get("references", [])),
+                                           "References", notes))),
+        subject=_fold(_decode_header(subject, "Subject", notes)) if subject is not None else "",
+        from_address=from_addresses[0] if from_addresses else None,
     )

@@ -1,4 +1,5 @@
-"""Processes that store ``helpdesk lmtp``'s batches, each with its own database connection.
+"""Processes that store ``helpdesk lmtp``'s and ``helpdesk fetchmail``'s batches, each with
+its own database connection.
 
 Storing a batch is Python work (parsing, the lifecycle, the ORM) between waits for
 the database. In threads of the listener's process, two batches would take turns
@@ -19,7 +20,8 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Sequence
 
 from .intake import TemporaryFailure, temporary_failure
@@ -27,8 +29,53 @@ from .intake import TemporaryFailure, temporary_failure
 log = logging.getLogger(__name__)
 
 PARENT_CHECK_SECONDS = 1.0  # how often a store process looks whether its listener lives
+STORE_PROCESSES = 2  # the default on a database that takes several writers at once
 
 _env = None  # the CommandEnv of this store process (set by _start)
+
+
+def default_processes(settings) -> int:
+    """How many store processes a command uses unless told: :data:`STORE_PROCESSES`,
+    or 1 on SQLite, which writes one transaction at a time."""
+    from sqlalchemy.engine import make_url
+
+    sqlite = make_url(settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
+    return 1 if sqlite else STORE_PROCESSES
+
+
+class StoreProcesses:
+    """Store processes for a caller that hands over batches and waits for them
+    (``helpdesk fetchmail``): started with the first batch, and started anew for
+    the next one when a process died (the batches it held fail with
+    :class:`~concurrent.futures.process.BrokenProcessPool`)."""
+
+    def __init__(self, config_uri: str, processes: int):
+        self.config_uri = config_uri
+        self.capacity = processes  # batches stored at once
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, raws: Sequence[bytes]) -> Future:
+        """Store ``raws`` in one transaction in a store process: the future of one result
+        per message, as :func:`store_in_process` gives them."""
+        if self._pool is None:
+            self._pool = store_pool(self.config_uri, self.capacity)
+        try:
+            return self._pool.submit(store_in_process, raws)
+        except BrokenProcessPool:  # a process died after the last batch
+            self.close()
+            return self.submit(raws)
+
+    def failed(self, error: BaseException) -> None:
+        """A batch failed with ``error``: if a process died, the next batch starts new ones."""
+        if isinstance(error, BrokenProcessPool):
+            log.error("a store process stopped unexpectedly; starting new ones")
+            self.close()
+
+    def close(self) -> None:
+        """Stop the processes (after the batches they hold)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def store_pool(config_uri: str, processes: int, wait: bool = True) -> ProcessPoolExecutor:
