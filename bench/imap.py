@@ -126,17 +126,16 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
              batch: int = 50) -> IngestResult:
     """One fetchmail pass over ``warmup`` (untimed), then over ``corpus`` (timed), from
     ``user``'s mailbox on ``dovecot`` into a fresh database at ``url``."""
-    from helpdesk_email.fetchmail import InThisProcess, MailboxPoller, read_fetch_settings
-    from helpdesk_email.store_workers import StoreProcesses, default_processes
+    from helpdesk_email.fetchmail import MailboxPoller, read_fetch_settings
+    from helpdesk_email.store_workers import STORE_PROCESSES, StoreProcesses
     from pyramid_helpdesk.cli import CommandEnv
 
     registry = _fresh_database(url, directory)
     engine = registry["dbengine"]
     env = CommandEnv(str(_ini(url, directory, dovecot, user, batch)))
     mailbox = read_fetch_settings(env.settings.raw).mailboxes[0]
-    processes = default_processes(env.settings)
-    stores = StoreProcesses(env.config_uri, processes) if processes > 1 else None
-    store = _TimedStore(stores or InThisProcess(env))
+    stores = StoreProcesses(env, STORE_PROCESSES)  # as helpdesk fetchmail by default
+    store = _TimedStore(stores)
     poller = MailboxPoller(env, mailbox, threading.Event(), batch, store)
     outcomes = _Outcomes()
     logger = logging.getLogger("helpdesk_email.fetchmail")
@@ -171,7 +170,6 @@ def run_imap(url: str, directory: Path, corpus: Sequence[CorpusMessage],
         logger.removeHandler(outcomes)
         logger.setLevel(level)
         logger.propagate = propagate
-        if stores is not None:
-            stores.close()
+        stores.close()
         env.engine.dispose()
         engine.dispose()

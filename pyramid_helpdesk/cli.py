@@ -40,6 +40,10 @@ class CommandEnv:
     """
 
     config_uri: str
+    # Held around every transaction when set: processes that write one SQLite file
+    # share one, so that a writer waits on it, woken at once, rather than on SQLite's
+    # busy timeout, which sleeps and looks again.
+    write_lock: Any = field(default=None, repr=False)
     _settings: Any = field(default=None, repr=False)
     _plugins: Any = field(default=None, repr=False)
     _engine: Any = field(default=None, repr=False)
@@ -84,9 +88,10 @@ class CommandEnv:
 
         from .db import writer_engine
 
-        with Session(writer_engine(self.engine), expire_on_commit=False) as dbsession:
-            with dbsession.begin():
-                yield dbsession
+        with self.write_lock or contextlib.nullcontext():
+            with Session(writer_engine(self.engine), expire_on_commit=False) as dbsession:
+                with dbsession.begin():
+                    yield dbsession
 
     def tickets(self, dbsession):
         """A :class:`~pyramid_helpdesk.tickets.services.TicketService` on ``dbsession``."""

@@ -136,10 +136,36 @@ def test_the_garbage_collector_is_paused_for_a_batch_and_running_again_after(
         helpdesk.plugins.manager.unregister(name="watching")
     assert seen == [False, False, False]
 
-    def failing(self, raws):
+    def failing(self, raws, parsed):
         raise RuntimeError("defect")
 
     monkeypatch.setattr(MailIntake, "_ingest_many", failing)
     with pytest.raises(RuntimeError):
         ingest_many(helpdesk, message(message_id="gc-4"))
     assert gc.isenabled()
+
+
+def test_a_batch_parsed_before_its_transaction_is_not_parsed_again(helpdesk, staff,
+                                                                   monkeypatch):
+    # A store process parses its batch before it takes its turn to write (while another
+    # process writes): then nothing is parsed in the transaction, and a message that
+    # could not be parsed beforehand is decided (quarantined) in it as always.
+    from helpdesk_email import intake
+    from helpdesk_email.intake import MailIntake, parse_batch
+    from helpdesk_email.parsing import parse_message
+
+    settings = helpdesk.registry.helpdesk_email
+    raws = [message(subject="Printer jams", message_id="parsed-1"),
+            message(subject="VPN drops", message_id="parsed-2"), b"no header at all\n"]
+    parsed = parse_batch(raws, settings.max_message_size, 2_000_000)
+    assert [found and found.subject for found in parsed] == ["Printer jams", "VPN drops", None]
+    calls = []
+
+    def counted(raw, **options):
+        calls.append(raw)
+        return parse_message(raw, **options)
+
+    monkeypatch.setattr(intake, "parse_message", counted)
+    outcomes = MailIntake(helpdesk.tickets, settings).ingest_many(raws, parsed)
+    assert [outcome.action for outcome in outcomes] == ["created", "created", "quarantined"]
+    assert calls and set(calls) == {raws[2]}  # only the one that could not be parsed

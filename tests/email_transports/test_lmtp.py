@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
+from helpdesk_email.store_workers import STORE_PROCESSES
 from pyramid_helpdesk.tickets.models import Ticket
 from tests.email_intake.conftest import message
 from tests.installation import HELPDESK, command_environment
@@ -157,11 +158,6 @@ def test_a_stop_signal_closes_open_sessions_with_421_and_exits_0(migrated, signu
     assert process.returncode == 0
 
 
-def default_processes(installation) -> int:
-    """Store processes by default: one on SQLite (one writer at a time), else two."""
-    return 1 if installation.database_url.startswith("sqlite") else 2
-
-
 def store_processes(server: subprocess.Popen) -> list[int]:
     """The process ids of the listener's store processes (not multiprocessing's helper)."""
     found = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
@@ -175,7 +171,7 @@ def test_a_store_process_that_dies_is_replaced_and_no_message_is_lost(migrated, 
     with lmtp_server(migrated, ini) as (process, port):
         assert deliver(port, message(subject="Before"), RECIPIENTS[:1])[0][0] == 250
         workers = store_processes(process)
-        assert len(workers) == default_processes(migrated)
+        assert len(workers) == STORE_PROCESSES
         os.kill(workers[0], signal.SIGKILL)
         # The death is noticed at once or by the first batch after it: that batch
         # is answered 451 and sent again, as an MTA does.
@@ -197,7 +193,7 @@ def test_the_store_processes_end_when_the_listener_is_killed(migrated):
     ini = email_ini(migrated)
     with lmtp_server(migrated, ini) as (process, _port):
         workers = store_processes(process)
-        assert len(workers) == default_processes(migrated)
+        assert len(workers) == STORE_PROCESSES
         process.kill()
     for _ in range(100):
         if not any(Path(f"/proc/{pid}").exists() for pid in workers):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
 from importlib.metadata import version
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
+from pyramid_helpdesk.cli import CommandEnv
 from pyramid_helpdesk.demo import DEMO_PASSWORD, PEOPLE
 from pyramid_helpdesk.groups.models import ServiceGroup
 from pyramid_helpdesk.migrations import alembic_config
@@ -339,3 +341,19 @@ def test_demo_joins_an_existing_first_line_group_instead_of_adding_a_second(migr
         select(ServiceGroup).where(ServiceGroup.first_line_flag.is_(True))).all()
     assert first_line.name == "Service Desk"
     assert [m.email for m in first_line.members] == ["firstline@example.org"]
+
+
+def test_a_command_transaction_holds_the_write_lock_it_is_given(migrated):
+    # helpdesk fetchmail's and helpdesk lmtp's store processes on one SQLite file share
+    # one such lock: a writer waits on it rather than on SQLite's busy timeout.
+    lock = threading.Lock()
+    env = CommandEnv(str(migrated.ini), write_lock=lock)
+    try:
+        with env.transaction():
+            assert lock.locked()
+        assert not lock.locked()
+        with pytest.raises(RuntimeError), env.transaction():
+            raise RuntimeError("rolled back")
+        assert not lock.locked()
+    finally:
+        env.close()

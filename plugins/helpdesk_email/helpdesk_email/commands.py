@@ -64,9 +64,15 @@ def store_messages(env, raws: Sequence[bytes]) -> list:
     committed.
     """
     if len(raws) > 1:
+        from .intake import parse_batch
+        from .settings import read_intake_settings
+
+        # Before the transaction: another store process may be writing meanwhile.
+        parsed = parse_batch(raws, read_intake_settings(env.settings).max_message_size,
+                             env.settings.attachments_max_size)
         try:
             with env.transaction() as dbsession:
-                return mail_intake(env, dbsession).ingest_many(raws)
+                return mail_intake(env, dbsession).ingest_many(raws, parsed)
         except Exception as exc:  # noqa: BLE001 - answered below, message by message
             if _unreachable(exc):
                 return [exc] * len(raws)

@@ -422,13 +422,13 @@ def imap_folder(name: str) -> str:
 @click.option("--interval", metavar="DURATION", default=None,
               help="Pause between passes, e.g. 30s or 5m "
                    "(default: helpdesk.email.imap.interval, else 60s).")
-@click.option("--processes", type=click.IntRange(1, 64),
-              help="Store processes: batches stored at the same time "
-                   "[default: 2; 1 on SQLite, which writes one at a time].")
+@click.option("--processes", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Store processes: batches stored side by side (on SQLite, one parses "
+                   "while another writes); 1 stores in this process.")
 @click.pass_obj
 def fetchmail(env, once, interval, processes):
     """Store the unseen messages of the configured IMAP mailboxes; exit 75 to retry."""
-    from .store_workers import StoreProcesses, default_processes
+    from .store_workers import StoreProcesses
 
     settings = read_fetch_settings(env.settings.raw)
     pause = settings.interval
@@ -442,8 +442,7 @@ def fetchmail(env, once, interval, processes):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     batch_size = read_intake_settings(env.settings).batch_size
-    processes = processes or default_processes(env.settings)
-    store = StoreProcesses(env.config_uri, processes) if processes > 1 else None
+    store = StoreProcesses(env, processes) if processes > 1 else None
     pollers = [MailboxPoller(env, box, stopping, batch_size, store)
                for box in settings.mailboxes]
     try:

@@ -104,7 +104,8 @@ class MailIntake:
         """Journal and process one message; raise :class:`TemporaryFailure` to be retried."""
         return self.ingest_many([raw])[0]
 
-    def ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
+    def ingest_many(self, raws: Sequence[bytes],
+                    parsed: Sequence[ParsedMessage | None] | None = None) -> list[Outcome]:
         """Journal and process several messages in the caller's transaction, in order.
 
         The raw bytes of all of them are journalled first (one INSERT); then
@@ -113,20 +114,27 @@ class MailIntake:
         is written back to the journal at the end. A database error fails them
         all together (:class:`TemporaryFailure`): the caller rolls back and
         nothing is half stored. Returns one outcome per message, in order.
+
+        ``parsed`` may give what :func:`parse_batch` made of ``raws`` before the
+        transaction began (so that a store process parses its batch while another
+        one's is written); otherwise they are parsed here.
         """
         try:
             with _collector_paused(), self.tickets.batch_lookups():
-                return self._ingest_many(raws)
+                return self._ingest_many(raws, parsed)
         except DBAPIError as exc:
             raise temporary_failure(exc) from exc
         except StaleTicket as exc:
             raise _changed_meanwhile(exc) from exc
 
-    def _ingest_many(self, raws: Sequence[bytes]) -> list[Outcome]:
+    def _ingest_many(self, raws: Sequence[bytes],
+                     parsed: Sequence[ParsedMessage | None] | None) -> list[Outcome]:
         entries = self.journal.record_many([(raw, header_message_id(raw)) for raw in raws])
         waiting = [(entry.id, raw) for raw, entry in zip(raws, entries, strict=True)
                    if entry.first_in_batch and (entry.new or entry.status is IntakeStatus.received)]
-        attempts = iter(self._attempt_many(waiting))
+        known = {} if parsed is None else {
+            entry.id: found for entry, found in zip(entries, parsed, strict=True) if found}
+        attempts = iter(self._attempt_many(waiting, known))
         outcomes, fates, earlier = [], [], {}
         for entry in entries:
             if not entry.first_in_batch:
@@ -178,8 +186,11 @@ class MailIntake:
             self.journal.processed(item, fate.ticket_id, fate.summary)
         return outcome
 
-    def _attempt_many(self, items: list[tuple[int, bytes]]) -> list[tuple[Outcome, Fate]]:
-        """Process several journalled ``(id, raw)`` items: the outcome and fate of each.
+    def _attempt_many(self, items: list[tuple[int, bytes]],
+                      parsed: dict[int, ParsedMessage] | None = None,
+                      ) -> list[tuple[Outcome, Fate]]:
+        """Process several journalled ``(id, raw)`` items (``parsed`` already, by id, if
+        given): the outcome and fate of each.
 
         Optimistically all in one savepoint and one flush: a message that must
         wait is found before anything of it is written, and needs no savepoint
@@ -191,7 +202,7 @@ class MailIntake:
         if len(items) > 1:
             try:
                 with self.dbsession.begin_nested():
-                    self._batch = self._prepare(items)
+                    self._batch = self._prepare(items, parsed or {})
                     with self.tickets.deferred_flushes():
                         attempts = [self._attempt(item_id, raw, False, savepoint=False)
                                     for item_id, raw in items]
@@ -206,18 +217,18 @@ class MailIntake:
                 self.tickets.hold_people(None)
         return [self._attempt(item_id, raw, False) for item_id, raw in items]
 
-    def _prepare(self, items: list[tuple[int, bytes]]) -> _Batch:
-        """Parse the batch's messages and read their senders' accounts, recent
-        acknowledgements and what they reply to: one query each for the whole batch."""
+    def _prepare(self, items: list[tuple[int, bytes]], parsed: dict[int, ParsedMessage]) -> _Batch:
+        """Parse the batch's messages (those not in ``parsed``) and read their senders'
+        accounts, recent acknowledgements and what they reply to: one query each for
+        the whole batch."""
         batch = _Batch()
-        max_part_size = self.tickets.settings.attachments_max_size
-        for item_id, raw in items:
-            if len(raw) > self.settings.max_message_size:
-                continue
-            try:
-                batch.parsed[item_id] = parse_message(raw, max_part_size=max_part_size)
-            except Exception:  # noqa: BLE001 - parsed again by _plan, which decides
-                continue
+        unparsed = [(item_id, raw) for item_id, raw in items if item_id not in parsed]
+        found = parse_batch([raw for _item_id, raw in unparsed], self.settings.max_message_size,
+                            self.tickets.settings.attachments_max_size)
+        batch.parsed = {item_id: message for (item_id, _raw), message
+                        in zip(unparsed, found, strict=True) if message is not None}
+        batch.parsed.update((item_id, parsed[item_id]) for item_id, _raw in items
+                            if item_id in parsed)
         senders = {parsed.from_address for parsed in batch.parsed.values()
                    if parsed.from_address}
         # With the addresses in To and Cc: a new ticket's CCs are found among them.
@@ -467,6 +478,22 @@ class MailIntake:
 _FAILED_RECIPIENT = re.compile(
     rb"^(?:Final-Recipient|Original-Recipient|X-Failed-Recipients):\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
     re.IGNORECASE | re.MULTILINE)
+
+
+def parse_batch(raws: Sequence[bytes], max_message_size: int,
+                max_part_size: int | None) -> list[ParsedMessage | None]:
+    """What a batch's first step makes of each of ``raws``, without the database: the
+    parsed message, or ``None`` when it is over ``max_message_size`` or cannot be parsed
+    (the message's own step then decides, and quarantines it with the reason)."""
+    found: list[ParsedMessage | None] = []
+    with _collector_paused():  # what is parsed lives until the batch is stored
+        for raw in raws:
+            try:
+                found.append(parse_message(raw, max_part_size=max_part_size)
+                             if len(raw) <= max_message_size else None)
+            except Exception:  # noqa: BLE001 - parsed again by MailIntake._plan, which decides
+                found.append(None)
+    return found
 
 
 @contextlib.contextmanager

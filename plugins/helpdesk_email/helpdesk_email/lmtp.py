@@ -2,7 +2,7 @@
 
 Each message is stored through the one intake pipeline
 (:func:`~helpdesk_email.commands.store_messages`) by a store process
-(:mod:`.store_workers`, ``--processes``: 2, or 1 on SQLite), together with the messages
+(:mod:`.store_workers`, ``--processes``, default 2), together with the messages
 of other sessions that arrived meanwhile (a group commit, up to
 ``helpdesk.email.batch_size`` in one transaction), then answered once per
 recipient, as LMTP requires: ``250`` once it is committed
@@ -23,7 +23,7 @@ from typing import Callable
 import click
 
 from .settings import read_intake_settings
-from .store_workers import STORE_PROCESSES, default_processes, store_in_process, store_pool
+from .store_workers import STORE_PROCESSES, store_in_process, store_pool
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +179,9 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     # Started (and their ini read) before listening: the first messages wait for nothing.
-    pool = store_pool(env.config_uri, processes)
+    pool = store_pool(env, processes)
     connections: set[HelpdeskLMTP] = set()
-    group = GroupCommit(pool, lambda: store_pool(env.config_uri, processes, wait=False),
+    group = GroupCommit(pool, lambda: store_pool(env, processes, wait=False),
                         processes, batch_size,
                         lambda: sum(connection.in_transaction for connection in connections))
     handler = IntakeHandler(group)
@@ -213,15 +213,14 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8024, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port, printed once listening).")
-@click.option("--processes", type=click.IntRange(1, 64),
-              help="Store processes: batches stored at the same time "
-                   f"[default: {STORE_PROCESSES}; 1 on SQLite, which writes one at a time].")
+@click.option("--processes", type=click.IntRange(1, 64), default=STORE_PROCESSES,
+              show_default=True,
+              help="Store processes: batches stored side by side (on SQLite, one parses "
+                   "while another writes).")
 @click.pass_obj
 def lmtp(env, host, port, processes):
     """Receive mail over LMTP (Postfix lmtp: transport); stop with SIGTERM."""
     intake = read_intake_settings(env.settings)  # also checks the ini
-    if processes is None:
-        processes = default_processes(env.settings)
     asyncio.run(serve(env, host, port, intake.max_message_size, intake.batch_size,
                       processes))
 

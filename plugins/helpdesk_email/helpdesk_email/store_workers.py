@@ -29,28 +29,29 @@ from .intake import TemporaryFailure, temporary_failure
 log = logging.getLogger(__name__)
 
 PARENT_CHECK_SECONDS = 1.0  # how often a store process looks whether its listener lives
-STORE_PROCESSES = 2  # the default on a database that takes several writers at once
+STORE_PROCESSES = 2  # batches stored at once by default (on SQLite, one parsed, one written)
 
 _env = None  # the CommandEnv of this store process (set by _start)
 
 
-def default_processes(settings) -> int:
-    """How many store processes a command uses unless told: :data:`STORE_PROCESSES`,
-    or 1 on SQLite, which writes one transaction at a time."""
+def _is_sqlite(settings) -> bool:
     from sqlalchemy.engine import make_url
 
-    sqlite = make_url(settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
-    return 1 if sqlite else STORE_PROCESSES
+    return make_url(settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
 
 
 class StoreProcesses:
     """Store processes for a caller that hands over batches and waits for them
     (``helpdesk fetchmail``): started with the first batch, and started anew for
     the next one when a process died (the batches it held fail with
-    :class:`~concurrent.futures.process.BrokenProcessPool`)."""
+    :class:`~concurrent.futures.process.BrokenProcessPool`).
 
-    def __init__(self, config_uri: str, processes: int):
-        self.config_uri = config_uri
+    On SQLite, which writes one transaction at a time, they take turns with a
+    shared lock: one parses its batch while the other writes.
+    """
+
+    def __init__(self, env, processes: int):
+        self.env = env
         self.capacity = processes  # batches stored at once
         self._pool: ProcessPoolExecutor | None = None
 
@@ -58,7 +59,7 @@ class StoreProcesses:
         """Store ``raws`` in one transaction in a store process: the future of one result
         per message, as :func:`store_in_process` gives them."""
         if self._pool is None:
-            self._pool = store_pool(self.config_uri, self.capacity)
+            self._pool = store_pool(self.env, self.capacity)
         try:
             return self._pool.submit(store_in_process, raws)
         except BrokenProcessPool:  # a process died after the last batch
@@ -78,14 +79,18 @@ class StoreProcesses:
             self._pool = None
 
 
-def store_pool(config_uri: str, processes: int, wait: bool = True) -> ProcessPoolExecutor:
-    """``processes`` store processes for the ini file at ``config_uri``. With ``wait``,
-    all are started and ready (their ini read, their plugins loaded) when this
-    returns, and one that cannot start raises what it raised; without, they start
-    with the first batches handed to them."""
-    pool = ProcessPoolExecutor(max_workers=processes,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(config_uri, os.getpid()))
+def store_pool(env, processes: int, wait: bool = True) -> ProcessPoolExecutor:
+    """``processes`` store processes for the ini file of ``env`` (a
+    :class:`~pyramid_helpdesk.cli.CommandEnv`). With ``wait``, all are started and
+    ready (their ini read, their plugins loaded) when this returns, and one that
+    cannot start raises what it raised; without, they start with the first batches
+    handed to them. On SQLite their transactions take turns with a lock they share
+    (``CommandEnv.write_lock``). If one of them dies, the pool is broken and its
+    processes are stopped: a lock it held goes with them."""
+    context = multiprocessing.get_context("spawn")
+    lock = context.Lock() if processes > 1 and _is_sqlite(env.settings) else None
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start,
+                               initargs=(env.config_uri, os.getpid(), lock))
     if not wait:
         return pool
     try:
@@ -107,7 +112,7 @@ def store_in_process(raws: Sequence[bytes]) -> list:
     return [_sendable(result) for result in store_messages(_env, raws)]
 
 
-def _start(config_uri: str, listener: int) -> None:
+def _start(config_uri: str, listener: int, write_lock=None) -> None:
     """Initialise a store process. Ctrl-C (SIGINT to the terminal's whole process
     group) is left to the listener, which lets the batches being stored finish;
     SIGTERM ends the process (the pool itself stops its processes with it), its
@@ -119,7 +124,7 @@ def _start(config_uri: str, listener: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_end_with, args=(listener,), daemon=True,
                      name="end-with-listener").start()
-    _env = CommandEnv(config_uri)
+    _env = CommandEnv(config_uri, write_lock=write_lock)
 
 
 def _end_with(listener: int) -> None:
