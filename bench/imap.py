@@ -6,10 +6,10 @@ corpus is appended to a mailbox of a Dovecot started for the run on a loopback p
 ``dovecot-imapd``), then one pass of :class:`helpdesk_email.fetchmail.MailboxPoller`
 (what ``helpdesk fetchmail --once`` runs for each mailbox, without the process's
 start-up) fetches, stores in batches of ``helpdesk.email.batch_size`` and marks every
-unseen message, timed from its first command to its logout. As the command does, it
-stores in this process on SQLite and in two store processes elsewhere (started during
-the untimed warm-up pass). The outcomes are those it logs for each message, reconciled
-with the database as the other ingest rows are.
+unseen message, timed from its first command to its logout. As the command does by
+default, it stores in two store processes (started during the untimed warm-up pass):
+side by side on PostgreSQL, taking turns to write on SQLite. The outcomes are those it
+logs for each message, reconciled with the database as the other ingest rows are.
 
 Each message's latency is that of its batch: from the moment the batch is handed to the
 store to the moment its results are back, committed.

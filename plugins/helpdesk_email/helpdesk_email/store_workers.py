@@ -35,6 +35,7 @@ _env = None  # the CommandEnv of this store process (set by _start)
 
 
 def _is_sqlite(settings) -> bool:
+    """Whether the ini's database is SQLite (one writer at a time)."""
     from sqlalchemy.engine import make_url
 
     return make_url(settings.raw["sqlalchemy.url"]).get_backend_name() == "sqlite"
@@ -64,7 +65,8 @@ class StoreProcesses:
             return self._pool.submit(store_in_process, raws)
         except BrokenProcessPool:  # a process died after the last batch
             self.close()
-            return self.submit(raws)
+            self._pool = store_pool(self.env, self.capacity)
+            return self._pool.submit(store_in_process, raws)
 
     def failed(self, error: BaseException) -> None:
         """A batch failed with ``error``: if a process died, the next batch starts new ones."""
