@@ -16,12 +16,15 @@ Configured in the ini file::
 Only unseen messages are fetched, with ``BODY.PEEK[]`` so that fetching marks
 nothing. They are stored in batches of ``helpdesk.email.batch_size`` (default
 50), one committed transaction per batch
-(:func:`~helpdesk_email.commands.store_messages`); only then is each marked
-``\\Seen`` and, when a processed folder is set, moved there. A crash between
-the two leaves the message unseen: the next run fetches it again and the
-intake journal recognises its Message-ID, so nothing is lost and nothing is
-stored twice. When a message cannot be stored now (database unreachable) the
-mailbox's batch stops, the message stays unseen, and the next pass retries.
+(:func:`~helpdesk_email.commands.store_messages`), by ``--processes`` store
+processes side by side (default 2; :mod:`.batching` keeps a message out of a
+batch stored beside one it depends on); only then is each marked ``\\Seen``
+and, when a processed folder is set, moved there. A crash between the two
+leaves the message unseen: the next run fetches it again and the intake
+journal recognises its Message-ID, so nothing is lost and nothing is stored
+twice. When a message cannot be stored now (database unreachable, a store
+process died) no batch is begun, the message stays unseen, and the next pass
+retries.
 """
 from __future__ import annotations
 
