@@ -220,6 +220,28 @@ def test_a_store_process_that_dies_loses_nothing_and_the_next_run_stores_the_res
     assert all(flags == {SEEN} for flags in flags_by_subject(dovecot, user).values())
 
 
+def test_store_processes_that_cannot_start_leave_every_message_unseen(migrated, db, dovecot):
+    user = dovecot.new_user()
+    put(dovecot, user, *mails("Printer jams", "VPN drops", "New laptop"))
+    broken = mailbox_ini(migrated, dovecot, user, name="broken.ini", helpdesk__plugins=(
+        "web email tests.email_transports.fails_in_store_processes"),
+        helpdesk__email__batch_size="2")
+
+    failed = helpdesk(migrated, "fetchmail", "--once", ini=broken)
+    assert (failed.returncode, failed.stdout) == (75, "main: 0 stored, 3 left\n")
+    assert failed.stderr.splitlines()[-1] == (
+        "helpdesk fetchmail: main: cannot start the store processes, the messages stay "
+        "unseen: RuntimeError: PluginLoadError: plugin "
+        "'tests.email_transports.fails_in_store_processes': fails to import: "
+        "RuntimeError: this plugin cannot be loaded in a store process")
+    assert tickets_by_subject(db) == []
+    assert all(flags == set() for flags in flags_by_subject(dovecot, user).values())
+
+    done = helpdesk(migrated, "fetchmail", "--once", "--processes", "1", ini=broken)
+    assert (done.returncode, done.stdout) == (0, "main: 3 stored, 0 left\n"), done.stderr
+    assert tickets_by_subject(db) == ["New laptop", "Printer jams", "VPN drops"]
+
+
 def test_a_message_already_delivered_by_mailgate_is_not_stored_twice(migrated, db, dovecot):
     user = dovecot.new_user()
     raw = message(subject="Printer jams", message_id="both-ways")

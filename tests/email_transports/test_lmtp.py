@@ -132,6 +132,15 @@ def test_an_unreachable_database_answers_451_to_each_recipient_so_postfix_retrie
     assert "Traceback" not in process.errors
 
 
+def test_store_processes_that_cannot_start_stop_the_listener_with_one_line(migrated):
+    email_ini(migrated, helpdesk__plugins="web email tests.email_transports."
+              "fails_in_store_processes")
+    assert migrated.fails("lmtp", "--port", "0") == (
+        "Error: cannot start the store processes: PluginLoadError: plugin "
+        "'tests.email_transports.fails_in_store_processes': fails to import: "
+        "RuntimeError: this plugin cannot be loaded in a store process")
+
+
 def test_an_oversized_message_gets_552_per_recipient_and_the_session_goes_on(migrated, db):
     ini = email_ini(migrated, helpdesk__attachments__max_size="4KB")  # messages up to 8 KB
     huge = message(body="A line of a very long log file.\n" * 1000)

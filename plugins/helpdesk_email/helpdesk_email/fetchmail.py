@@ -239,7 +239,12 @@ class MailboxPoller:
                 batch = planner.take()
                 if not batch:
                     break
-                storing[store.submit([message.raw for message in batch])] = batch
+                try:
+                    storing[store.submit([message.raw for message in batch])] = batch
+                except Exception as exc:  # noqa: BLE001 - reported; the messages stay unseen
+                    report.error = (f"cannot start the store processes, the messages stay "
+                                    f"unseen: {type(exc).__name__}: {_first_line(exc)}")
+                    going_on = False
             if not storing:
                 return
             done, _ = wait(storing, return_when=FIRST_COMPLETED)

@@ -179,7 +179,10 @@ async def serve(env, host: str, port: int, size_limit: int, batch_size: int,
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     # Started (and their ini read) before listening: the first messages wait for nothing.
-    pool = store_pool(env, processes)
+    try:
+        pool = store_pool(env, processes)
+    except Exception as exc:  # noqa: BLE001 - one line, as for any other start-up error
+        raise click.ClickException(f"cannot start the store processes: {exc}") from None
     connections: set[HelpdeskLMTP] = set()
     group = GroupCommit(pool, lambda: store_pool(env, processes, wait=False),
                         processes, batch_size,

@@ -144,7 +144,10 @@ def _ready() -> bool:
     first message does not wait for it."""
     from . import commands, intake  # noqa: F401 - imported for their import time
 
-    _env.plugins  # noqa: B018 - loads settings and plugins
+    try:
+        _env.plugins  # noqa: B018 - loads settings and plugins
+    except Exception as exc:  # as one the caller can receive, whatever its class
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
     return True
 
 
